@@ -1,0 +1,7 @@
+"""`python -m yabot`."""
+
+import sys
+
+from yabot.cli import main
+
+sys.exit(main())

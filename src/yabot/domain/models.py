@@ -1,0 +1,79 @@
+"""Document shapes (seed design): users, narrative fragments and items."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ChoiceMade(_Doc):
+    fragment: str
+    choice: str
+
+
+class NarrativeProgress(_Doc):
+    current_fragment: str | None = None
+    completed_fragments: list[str] = Field(default_factory=list)
+    choices_made: list[ChoiceMade] = Field(default_factory=list)
+
+
+class CurrentState(_Doc):
+    menu_context: str = "main_menu"
+    narrative_progress: NarrativeProgress = Field(default_factory=NarrativeProgress)
+    session_data: dict[str, Any] = Field(default_factory=dict)
+
+
+class Preferences(_Doc):
+    language: str = "es"
+    notifications_enabled: bool = True
+    theme: str = "default"
+
+
+class UserDocument(_Doc):
+    """A user's dynamic state. `version` grows with every write (idempotent replays)."""
+
+    user_id: str
+    current_state: CurrentState = Field(default_factory=CurrentState)
+    preferences: Preferences = Field(default_factory=Preferences)
+    version: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Choice(_Doc):
+    id: str
+    text: str
+    next_fragment: str | None = None
+
+
+class FragmentMetadata(_Doc):
+    difficulty: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    vip_required: bool = False
+
+
+class NarrativeFragment(_Doc):
+    fragment_id: str
+    title: str
+    content: str
+    choices: list[Choice] = Field(default_factory=list)
+    metadata: FragmentMetadata = Field(default_factory=FragmentMetadata)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Item(_Doc):
+    item_id: str
+    name: str
+    type: str
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,188 @@
+"""Embedded document store: JSON documents in SQLite, for the zero-setup default.
+
+Each update is one `json_set` statement, so nested and partial updates are atomic.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from yabot.domain.errors import ConflictError, NotFoundError
+from yabot.domain.models import (
+    Item,
+    NarrativeFragment,
+    Preferences,
+    UserDocument,
+    utcnow,
+)
+from yabot.storage.documents.base import (
+    PREFERENCE_KEY,
+    DocumentStore,
+    FragmentRepository,
+    ItemRepository,
+    UserRepository,
+    check_paths,
+)
+from yabot.storage.sql.database import Database
+
+M = TypeVar("M", bound=BaseModel)
+_TABLES = {"users": "user_id", "narrative_fragments": "fragment_id", "items": "item_id"}
+
+
+def _dump(model: BaseModel) -> str:
+    return json.dumps(model.model_dump(mode="json"), separators=(",", ":"))
+
+
+def _json_path(dotted: str) -> str:
+    return "$." + ".".join(f'"{part}"' for part in dotted.split("."))
+
+
+class _Collection:
+    def __init__(self, db: Database, name: str) -> None:
+        self.db, self.table, self.key = db, f"doc_{name}", _TABLES[name]
+
+    async def get(self, key: str, model: type[M]) -> M | None:
+        async with self.db.read() as conn:
+            row = (await conn.execute(
+                text(f"SELECT doc FROM {self.table} WHERE id = :id"), {"id": key})).first()
+        return None if row is None else model.model_validate_json(row[0])
+
+    async def upsert(self, key: str, doc: BaseModel) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(text(
+                f"INSERT INTO {self.table} (id, doc) VALUES (:id, :doc) "
+                "ON CONFLICT (id) DO UPDATE SET doc = excluded.doc"),
+                {"id": key, "doc": _dump(doc)})
+
+    async def list(self, model: type[M], limit: int, offset: int) -> list[M]:
+        async with self.db.read() as conn:
+            rows = (await conn.execute(text(
+                f"SELECT doc FROM {self.table} ORDER BY id LIMIT :limit OFFSET :offset"),
+                {"limit": limit, "offset": offset})).all()
+        return [model.model_validate_json(r[0]) for r in rows]
+
+    async def set_paths(self, key: str, values: Mapping[str, Any]) -> str:
+        """Apply `json_set` for each dotted path, bump version; return the new document."""
+        sets, params = [], {"id": key}
+        for i, (path, value) in enumerate({**values, "updated_at": utcnow().isoformat()}.items()):
+            sets.append(f"'{_json_path(path)}', json(:v{i})")
+            params[f"v{i}"] = json.dumps(value, default=str)
+        sql = (f"UPDATE {self.table} SET doc = json_set(doc, {', '.join(sets)}, "
+               "'$.version', coalesce(json_extract(doc, '$.version'), 0) + 1) "
+               "WHERE id = :id RETURNING doc")
+        async with self.db.write() as conn:
+            row = (await conn.execute(text(sql), params)).first()
+        if row is None:
+            raise NotFoundError("user", key)
+        return str(row[0])
+
+
+class EmbeddedUsers(UserRepository):
+    def __init__(self, db: Database) -> None:
+        self._c = _Collection(db, "users")
+
+    async def create(self, user: UserDocument) -> UserDocument:
+        try:
+            async with self._c.db.write() as conn:
+                await conn.execute(text("INSERT INTO doc_users (id, doc) VALUES (:id, :doc)"),
+                                   {"id": user.user_id, "doc": _dump(user)})
+        except IntegrityError as exc:
+            raise ConflictError(f"user {user.user_id!r} already exists") from exc
+        return user
+
+    async def get(self, user_id: str) -> UserDocument | None:
+        return await self._c.get(user_id, UserDocument)
+
+    async def update_state(self, user_id: str, changes: Mapping[str, Any]) -> UserDocument:
+        check_paths(changes)
+        paths = {f"current_state.{k}": v for k, v in changes.items()}
+        doc = await self._c.set_paths(user_id, paths)
+        return UserDocument.model_validate_json(doc)
+
+    async def set_preferences(self, user_id: str, changes: Mapping[str, Any]) -> Preferences:
+        check_paths(changes, PREFERENCE_KEY)
+        doc = await self._c.set_paths(user_id, {f"preferences.{k}": v for k, v in changes.items()})
+        return UserDocument.model_validate_json(doc).preferences
+
+    async def append_choice(self, user_id: str, fragment_id: str, choice_id: str) -> UserDocument:
+        path = "'$.current_state.narrative_progress.choices_made'"
+        sql = (f"UPDATE doc_users SET doc = json_set(doc, {path}, json_insert("
+               f"coalesce(json_extract(doc, {path}), json('[]')), '$[#]', json(:choice)), "
+               "'$.version', coalesce(json_extract(doc, '$.version'), 0) + 1, "
+               "'$.updated_at', :now) WHERE id = :id RETURNING doc")
+        choice = json.dumps({"fragment": fragment_id, "choice": choice_id})
+        async with self._c.db.write() as conn:
+            row = (await conn.execute(text(sql), {
+                "id": user_id, "choice": choice, "now": utcnow().isoformat()})).first()
+        if row is None:
+            raise NotFoundError("user", user_id)
+        return UserDocument.model_validate_json(row[0])
+
+    async def delete(self, user_id: str) -> bool:
+        async with self._c.db.write() as conn:
+            result = await conn.execute(
+                text("DELETE FROM doc_users WHERE id = :id"), {"id": user_id})
+        return bool(result.rowcount)
+
+
+class EmbeddedFragments(FragmentRepository):
+    def __init__(self, db: Database) -> None:
+        self._c = _Collection(db, "narrative_fragments")
+
+    async def get(self, fragment_id: str) -> NarrativeFragment | None:
+        return await self._c.get(fragment_id, NarrativeFragment)
+
+    async def upsert(self, fragment: NarrativeFragment) -> None:
+        await self._c.upsert(fragment.fragment_id, fragment)
+
+    async def list(self, limit: int = 100, offset: int = 0) -> list[NarrativeFragment]:
+        return await self._c.list(NarrativeFragment, limit, offset)
+
+
+class EmbeddedItems(ItemRepository):
+    def __init__(self, db: Database) -> None:
+        self._c = _Collection(db, "items")
+
+    async def get(self, item_id: str) -> Item | None:
+        return await self._c.get(item_id, Item)
+
+    async def upsert(self, item: Item) -> None:
+        await self._c.upsert(item.item_id, item)
+
+    async def list(self, limit: int = 100, offset: int = 0) -> list[Item]:
+        return await self._c.list(Item, limit, offset)
+
+
+class EmbeddedDocumentStore(DocumentStore):
+    """Stores documents in the SQLite file given by SQLITE_DATABASE_PATH."""
+
+    name = "embedded"
+
+    def __init__(self, db: Database, *, owns_db: bool = False) -> None:
+        self._db, self._owns_db = db, owns_db
+        self.users = EmbeddedUsers(db)
+        self.fragments = EmbeddedFragments(db)
+        self.items = EmbeddedItems(db)
+
+    async def connect(self) -> None:
+        await self._db.ping()
+
+    async def ensure_schema(self) -> None:
+        async with self._db.write() as conn:
+            for name in _TABLES:
+                await conn.execute(text(
+                    f"CREATE TABLE IF NOT EXISTS doc_{name} "
+                    "(id TEXT PRIMARY KEY, doc TEXT NOT NULL CHECK (json_valid(doc)))"))
+
+    async def ping(self) -> None:
+        await self._db.ping()
+
+    async def close(self) -> None:
+        if self._owns_db:
+            await self._db.dispose()

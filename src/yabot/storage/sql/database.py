@@ -1,0 +1,113 @@
+"""The relational store: SQLAlchemy 2 async engines for SQLite (default) or PostgreSQL.
+
+SQLite has one writer, so writes go through a one-connection writer engine that opens
+every transaction with `BEGIN IMMEDIATE`, while reads use their own pool. On PostgreSQL
+both roles share one pooled engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from yabot.settings import StorageSettings
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+@dataclass(frozen=True, kw_only=True)
+class PoolConfig:
+    """Connection pool sizing (seed design: 20 + 30 overflow, 10 s wait, 1 h recycle)."""
+
+    size: int = 20
+    max_overflow: int = 30
+    timeout: float = 10.0
+    recycle: int = 3600
+
+
+def sql_url(settings: StorageSettings) -> str:
+    if settings.database_url is not None:
+        return settings.database_url.get_secret_value()
+    return f"sqlite+aiosqlite:///{settings.sqlite_database_path}"
+
+
+def _sqlite_pragmas(engine: AsyncEngine, begin: str) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL",
+                       f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"):
+            cur.execute(f"PRAGMA {pragma}")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+
+class Database:
+    """Owns the engines; hands out short read and write transactions."""
+
+    def __init__(self, url: str, *, pool: PoolConfig | None = None) -> None:
+        pool = pool or PoolConfig()
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        common: dict[str, Any] = {"pool_recycle": pool.recycle, "pool_pre_ping": not self.is_sqlite}
+        if self.is_sqlite:
+            database = self.url.database or ""
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            self._reader = create_async_engine(
+                self.url, pool_size=pool.size, max_overflow=pool.max_overflow,
+                pool_timeout=pool.timeout, **common)
+            # one writer connection per process; waiting writers queue on the pool
+            self._writer = create_async_engine(
+                self.url, pool_size=1, max_overflow=0, pool_timeout=60, **common)
+            _sqlite_pragmas(self._reader, "BEGIN")
+            _sqlite_pragmas(self._writer, "BEGIN IMMEDIATE")
+        else:
+            self._reader = create_async_engine(
+                self.url, pool_size=pool.size, max_overflow=pool.max_overflow,
+                pool_timeout=pool.timeout, **common)
+            self._writer = self._reader
+
+    @classmethod
+    def from_settings(cls, settings: StorageSettings) -> Database:
+        return cls(sql_url(settings))
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine for schema work and writes."""
+        return self._writer
+
+    @property
+    def backend(self) -> str:
+        return "sqlite" if self.is_sqlite else "postgresql"
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction: committed on exit, rolled back on error."""
+        async with self._writer.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self._reader.connect() as conn:
+            yield conn
+
+    async def ping(self) -> None:
+        async with self._reader.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self._reader.dispose()
+        if self._writer is not self._reader:
+            await self._writer.dispose()

@@ -1,0 +1,71 @@
+"""Apply the packaged Alembic migrations; refuse a schema newer than this code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import text
+
+from yabot.domain.errors import SchemaError
+from yabot.storage.sql.database import Database
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_MIGRATION_LOCK_ID = 7_261_077  # pg_advisory_xact_lock key that serialises migrators
+
+
+def _config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def code_head() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _upgrade(sync_conn: Any) -> tuple[str | None, str]:
+    cfg = _config()
+    script = ScriptDirectory.from_config(cfg)
+    current = MigrationContext.configure(sync_conn).get_current_revision()
+    head = code_head()
+    if current is not None:
+        try:
+            script.get_revision(current)
+        except CommandError as exc:
+            raise SchemaError(
+                f"database schema is at revision {current!r}, which this code does not know "
+                f"(newest known: {head!r}); the schema is newer than the code: deploy the "
+                "newer yabot version or restore a matching backup") from exc
+    cfg.attributes["connection"] = sync_conn
+    command.upgrade(cfg, "head")
+    return current, head
+
+
+async def migrate(db: Database) -> tuple[str | None, str]:
+    """Upgrade to head in one transaction; returns (revision before, revision after)."""
+    try:
+        async with db.write() as conn:
+            if not db.is_sqlite:  # serialise concurrent migrators (BEGIN IMMEDIATE does on SQLite)
+                # the key rendered as plain digits: PostgreSQL < 16 rejects "7_261_077"
+                await conn.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID:d})"))
+            return await conn.run_sync(_upgrade)
+    except SchemaError:
+        raise
+    except Exception as exc:
+        raise SchemaError(
+            f"could not create or upgrade the relational schema on {db.backend} "
+            f"({type(exc).__name__}: {exc})") from exc
+
+
+async def current_revision(db: Database) -> str | None:
+    async with db.read() as conn:
+        return await conn.run_sync(
+            lambda c: MigrationContext.configure(c).get_current_revision())
