@@ -11,9 +11,12 @@ from dataclasses import dataclass
 import uvicorn
 
 from yabot.api.app import create_app
+from yabot.events.bus import EventBus
+from yabot.events.factory import create_event_bus
 from yabot.logging import get_logger
 from yabot.observability.health import HealthService
 from yabot.observability.metrics import Metrics, create_metrics
+from yabot.services.activity import register_activity_subscriber
 from yabot.services.content import seed_default_content
 from yabot.settings import Settings
 from yabot.storage.manager import DatabaseManager, RetryPolicy
@@ -27,6 +30,7 @@ class Services:
 
     settings: Settings
     stores: DatabaseManager
+    bus: EventBus
     health: HealthService
     metrics: Metrics
 
@@ -43,12 +47,19 @@ async def start_services(settings: Settings, *, migrate: bool = True,
     except BaseException:
         await stores.disconnect_all()
         raise
+    bus = create_event_bus(stores.sql, settings.redis)
+    register_activity_subscriber(bus)
     health = HealthService()
     health.add_source(stores.health_check)
-    return Services(settings=settings, stores=stores, health=health, metrics=create_metrics())
+    health.add_source(bus.health)
+    return Services(settings=settings, stores=stores, bus=bus, health=health,
+                    metrics=create_metrics())
 
 
-async def stop_services(services: Services) -> None:
+async def stop_services(services: Services, *, bus_started: bool = False) -> None:
+    """Stop in order: event consumers and relay (drain, flush), then the stores."""
+    if bus_started:
+        await services.bus.stop()
     await services.stores.disconnect_all()
     log.info("stores closed")
 
@@ -77,6 +88,7 @@ async def serve(settings: Settings) -> int:
         loop.add_signal_handler(sig, _request_stop, sig)
 
     services = await start_services(settings)
+    await services.bus.start()
     try:
         if settings.bot.bot_token is None:
             log.info("BOT_TOKEN is not set: running without the Telegram bot")
@@ -96,5 +108,5 @@ async def serve(settings: Settings) -> int:
             return 1
         return 0
     finally:
-        await stop_services(services)
+        await stop_services(services, bus_started=True)
         log.info("stopped")

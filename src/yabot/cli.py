@@ -23,6 +23,16 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the whole service (API, workers, bot)")
     sub.add_parser("migrate", help="apply schema migrations and create collections")
     sub.add_parser("health", help="print component health; exit 0 only when ready")
+    events = sub.add_parser("events", help="event bus operations")
+    dlq = events.add_subparsers(dest="events_command", required=True).add_parser(
+        "dlq", help="dead letters")
+    dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True)
+    dlq_list = dlq_sub.add_parser("list", help="list dead letters not yet replayed")
+    dlq_list.add_argument("--all", action="store_true", help="include replayed ones")
+    replay = dlq_sub.add_parser("replay", help="send dead letters through the bus again")
+    target = replay.add_mutually_exclusive_group(required=True)
+    target.add_argument("ids", nargs="*", type=int, default=[], metavar="ID")
+    target.add_argument("--all", action="store_true", help="every dead letter not yet replayed")
     return parser
 
 
@@ -59,10 +69,42 @@ async def _health(settings: Settings, _args: argparse.Namespace) -> int:
     return 0 if ready else 1
 
 
+async def _events(settings: Settings, args: argparse.Namespace) -> int:
+    from yabot.app import start_services, stop_services
+    from yabot.events.dead_letters import list_dead_letters, replay_dead_letters
+
+    services = await start_services(settings)
+    try:
+        db = services.stores.sql
+        if args.dlq_command == "list":
+            rows = await list_dead_letters(db, include_replayed=args.all)
+            for r in rows:
+                print(f"{r.id}\t{r.event_type}\t{r.event_id}\tgroup={r.consumer_group}\t"
+                      f"attempts={r.attempts}\t{r.created_at}\t"
+                      f"{'replayed ' + str(r.replayed_at) if r.replayed_at else 'pending'}\t"
+                      f"{r.error}")
+            print(f"{len(rows)} dead letter(s)", file=sys.stderr)
+            return 0
+        if not args.all and not args.ids:
+            print("give dead-letter IDs or --all", file=sys.stderr)
+            return EXIT_CONFIG
+        done = await replay_dead_letters(db, None if args.all else args.ids)
+        missing = sorted(set(args.ids) - set(done))
+        print(f"replayed {len(done)} dead letter(s): {' '.join(map(str, done))}")
+        if missing:
+            print(f"not found or already replayed: {' '.join(map(str, missing))}",
+                  file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        await stop_services(services)
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "run": _run,
     "migrate": _migrate,
     "health": _health,
+    "events": _events,
 }
 
 

@@ -1,0 +1,183 @@
+"""EventBus: publish through the outbox, subscribe by type or prefix, run the consumers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from yabot.domain.events import BaseEvent, validate_event
+from yabot.events.outbox import Outbox
+from yabot.events.processor import ConsumerConfig, GroupWorker, Handler, Subscription
+from yabot.events.relay import Relay, RelayConfig
+from yabot.events.transports.base import DeadLetter, Delivery, Transport
+from yabot.logging import get_logger
+from yabot.storage.manager import ComponentHealth, probe
+from yabot.storage.sql.database import Database
+from yabot.storage.sql.tables import dead_letters, processed_events
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BusConfig:
+    relay: RelayConfig = field(default_factory=RelayConfig)
+    consumer: ConsumerConfig = field(default_factory=ConsumerConfig)
+    event_log_retention: timedelta = timedelta(days=30)
+
+
+@dataclass(kw_only=True)
+class Publisher:
+    """Writes events into the outbox of an open transaction; they commit with it."""
+
+    conn: AsyncConnection
+    published: bool = False
+
+    async def publish(self, *events: BaseEvent) -> None:
+        await Outbox.add(self.conn, [validate_event(e) for e in events])
+        self.published = True
+
+
+@dataclass(kw_only=True)
+class HandlerContext(Publisher):
+    """What a handler gets: the transaction its effects must use, and `publish`."""
+
+    group: str
+
+
+class EventBus:
+    def __init__(self, db: Database, transport: Transport, config: BusConfig | None = None) -> None:
+        self.db, self.transport = db, transport
+        self.config = config or BusConfig()
+        self.outbox = Outbox(db)
+        self.relay = Relay(self.outbox, transport, self.config.relay)
+        self.consumer_name = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self._workers: dict[str, GroupWorker] = {}
+        self._started = False
+
+    # --- subscribing ---------------------------------------------------------------
+    def subscribe(self, pattern: str, *, group: str) -> Callable[[Handler], Handler]:
+        """Decorator: `@bus.subscribe("reaction_detected", group="coordinator")` or `"user_*"`."""
+        def register(handler: Handler) -> Handler:
+            self.add_subscriber(pattern, handler, group=group)
+            return handler
+        return register
+
+    def add_subscriber(self, pattern: str, handler: Handler, *, group: str) -> None:
+        if self._started:
+            raise RuntimeError("subscribe before the bus starts")
+        worker = self._workers.get(group)
+        if worker is None:
+            worker = self._workers[group] = GroupWorker(
+                group=group, consumer=self.consumer_name, transport=self.transport,
+                config=self.config.consumer, handle_batch=self._handle_batch,
+                dead_letter=self._dead_letter)
+        worker.subscriptions.append(Subscription(pattern=pattern, handler=handler))
+
+    # --- publishing ----------------------------------------------------------------
+    async def publish(self, *events: BaseEvent, conn: AsyncConnection | None = None) -> None:
+        """Write events to the outbox: in `conn`'s transaction, or in one of their own.
+
+        With `conn`, call `notify()` after your commit (or use `transaction()`).
+        """
+        checked = [validate_event(e) for e in events]
+        if conn is not None:
+            await Outbox.add(conn, checked)
+            return
+        await self.outbox.add_own_transaction(checked)
+        self.notify()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Publisher]:
+        """A write transaction whose state and published events commit together."""
+        async with self.db.write() as conn:
+            publisher = Publisher(conn=conn)
+            yield publisher
+        if publisher.published:
+            self.notify()
+
+    def notify(self) -> None:
+        """Wake the relay after a commit that published."""
+        self.relay.wake()
+
+    # --- lifecycle -----------------------------------------------------------------
+    async def start(self, *, consume: bool = True, relay: bool = True) -> None:
+        await self.transport.start()
+        self._started = True
+        if consume:
+            for worker in self._workers.values():
+                await worker.start()  # creates its consumer group, retrying while Redis is down
+        if relay:
+            await self.relay.start()
+        log.info("event bus started", transport=self.transport.name,
+                 groups=sorted(self._workers) if consume else [], relay=relay)
+
+    async def stop(self) -> None:
+        """Stop intake, drain in-flight handlers, flush the relay, close the transport."""
+        for worker in self._workers.values():
+            await worker.stop()
+        await self.relay.stop()
+        await self.transport.close()
+        log.info("event bus stopped")
+
+    async def purge_event_log(self) -> int:
+        return await self.outbox.purge_event_log(self.config.event_log_retention)
+
+    async def health(self) -> dict[str, ComponentHealth]:
+        transport = await probe(self.transport.name, self._transport_ok)
+        try:
+            transport.detail["outbox_backlog"] = await self.outbox.backlog()
+        except Exception as exc:
+            transport.detail["outbox_backlog"] = f"unknown ({type(exc).__name__})"
+        transport.detail["relay"] = "sending" if self.relay.transport_up else "holding events"
+        return {"events": transport}
+
+    async def _transport_ok(self) -> None:
+        health = await self.transport.health()
+        if not health.ok:
+            raise ConnectionError(str(health.detail.get("error", "transport down")))
+
+    # --- consuming -----------------------------------------------------------------
+    async def _handle_batch(self, group: str,
+                            items: list[tuple[BaseEvent, list[Handler]]]) -> None:
+        """Run handlers once per event: their effects and the processed marks commit together.
+
+        Events already in `processed_events` for this group (redeliveries) are skipped.
+        """
+        insert = sqlite_insert if self.db.is_sqlite else pg_insert
+        ids = list(dict.fromkeys(event.event_id for event, _ in items))
+        async with self.db.write() as conn:
+            fresh = set((await conn.execute(
+                insert(processed_events).values(
+                    [{"consumer_group": group, "event_id": i} for i in ids])
+                .on_conflict_do_nothing().returning(processed_events.c.event_id))).scalars())
+            ctx = HandlerContext(conn=conn, group=group)
+            for event, handlers in items:
+                if event.event_id in fresh:
+                    fresh.discard(event.event_id)
+                    for handler in handlers:
+                        await handler(event, ctx)
+        if ctx.published:
+            self.notify()
+
+    async def _dead_letter(self, delivery: Delivery, group: str, error: str,
+                           attempts: int) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(dead_letters.insert().values(
+                event_id=delivery.event_id, event_type=delivery.event_type,
+                consumer_group=group, event_data=delivery.data, error=error[:4000],
+                attempts=attempts))
+        try:
+            await self.transport.dead_letter(DeadLetter(
+                event_id=delivery.event_id, event_type=delivery.event_type, group=group,
+                data=delivery.data, error=error[:4000], attempts=attempts))
+        except Exception as exc:  # the table is the record; the stream is a convenience
+            log.warning("dead-letter stream write failed", error=str(exc))
