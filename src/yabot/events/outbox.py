@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,8 +65,12 @@ class Outbox:
     async def mark_sent(self, rows: Sequence[OutboxRow], *, delete: bool) -> None:
         """Record sent rows in the audit log, then delete them (or flag them as sent)."""
         ids = [r.id for r in rows]
+        audit = [_audit(r) for r in rows]
+        if self.db.is_sqlite:  # one thread hop: the relay must hold the writer briefly
+            await self.db.write_sqlite_raw(lambda c: _mark_sent_sqlite(c, audit, ids, delete))
+            return
         async with self.db.write() as conn:
-            await conn.execute(self._audit_insert(), [_audit(r) for r in rows])
+            await conn.execute(self._audit_insert(), audit)
             if delete:
                 await conn.execute(outbox.delete().where(outbox.c.id.in_(ids)))
             else:
@@ -128,6 +133,26 @@ class Outbox:
         async with self.db.write() as conn:
             await conn.execute(leases.delete().where(leases.c.name == name,
                                                      leases.c.owner == owner))
+
+
+def _mark_sent_sqlite(conn: sqlite3.Connection, audit: list[dict[str, object]],
+                      ids: list[int], delete: bool) -> None:
+    rows = [{**a, "timestamp": _sqlite_time(a["timestamp"])} for a in audit]
+    conn.executemany(
+        "INSERT INTO event_log (event_id, event_type, user_id, correlation_id, event_data, "
+        "timestamp) VALUES (:event_id, :event_type, :user_id, :correlation_id, :event_data, "
+        ":timestamp) ON CONFLICT DO NOTHING", rows)
+    marks = ",".join("?" * len(ids))
+    if delete:
+        conn.execute(f"DELETE FROM outbox WHERE id IN ({marks})", ids)  # noqa: S608
+    else:
+        conn.execute(f"UPDATE outbox SET sent = 1 WHERE id IN ({marks})", ids)  # noqa: S608
+
+
+def _sqlite_time(value: object) -> str:
+    """SQLAlchemy's SQLite DATETIME text format (UTC), so both paths compare alike."""
+    assert isinstance(value, datetime)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _audit(row: OutboxRow) -> dict[str, object]:
