@@ -47,7 +47,7 @@ async def start_services(settings: Settings, *, migrate: bool = True,
     except BaseException:
         await stores.disconnect_all()
         raise
-    bus = create_event_bus(stores.sql, settings.redis)
+    bus = create_event_bus(stores.sql, settings.redis, settings.events)
     register_activity_subscriber(bus)
     health = HealthService()
     health.add_source(stores.health_check)

@@ -134,6 +134,18 @@ class BotSettings(BaseSettings):
         return v
 
 
+class EventSettings(BaseSettings):
+    """Event bus tuning (extends the contract; every variable has a safe default)."""
+
+    model_config = _config("EVENTS_")
+
+    partitions: int = Field(16, ge=1, le=1024)
+    max_deliveries: int = Field(5, ge=1, le=100)
+    concurrency: int = Field(32, ge=1, le=1024)
+    log_retention_days: int = Field(30, ge=1)
+    publish_channel: bool = False
+
+
 class LogSettings(BaseSettings):
     model_config = _config("LOG_")
 
@@ -153,6 +165,7 @@ class Settings:
     api: ApiSettings
     jwt: JwtSettings
     bot: BotSettings
+    events: EventSettings
     log: LogSettings
 
     def secrets(self) -> list[str]:
@@ -170,6 +183,7 @@ _SECTIONS: dict[str, tuple[type[BaseSettings], str]] = {
     "api": (ApiSettings, "API_"),
     "jwt": (JwtSettings, "JWT_"),
     "bot": (BotSettings, ""),
+    "events": (EventSettings, "EVENTS_"),
     "log": (LogSettings, "LOG_"),
 }
 

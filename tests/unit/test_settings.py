@@ -129,3 +129,11 @@ def test_secrets_lists_every_configured_secret(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("JWT_SECRET", "s" * 40)
     assert {"123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ", "redispass", "s" * 40} <= set(
         load_settings().secrets())
+
+
+def test_event_bus_tuning(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = load_settings()
+    assert (s.events.partitions, s.events.max_deliveries, s.events.log_retention_days) == (
+        16, 5, 30)
+    assert "EVENTS_PARTITIONS" in problems(monkeypatch, EVENTS_PARTITIONS="0")
+    assert "EVENTS_MAX_DELIVERIES" in problems(monkeypatch, EVENTS_MAX_DELIVERIES="lots")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import uuid
@@ -25,6 +26,7 @@ from yabot.storage.sql.database import Database
 from yabot.storage.sql.tables import dead_letters, processed_events
 
 log = get_logger(__name__)
+PURGE_INTERVAL_S = 3600
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +64,7 @@ class EventBus:
         self.consumer_name = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self._workers: dict[str, GroupWorker] = {}
         self._started = False
+        self._maintenance: asyncio.Task[None] | None = None
 
     # --- subscribing ---------------------------------------------------------------
     def subscribe(self, pattern: str, *, group: str) -> Callable[[Handler], Handler]:
@@ -117,11 +120,14 @@ class EventBus:
                 await worker.start()  # creates its consumer group, retrying while Redis is down
         if relay:
             await self.relay.start()
+            self._maintenance = asyncio.create_task(self._purge_loop(), name="event-log-purge")
         log.info("event bus started", transport=self.transport.name,
                  groups=sorted(self._workers) if consume else [], relay=relay)
 
     async def stop(self) -> None:
         """Stop intake, drain in-flight handlers, flush the relay, close the transport."""
+        if self._maintenance is not None:
+            self._maintenance.cancel()
         for worker in self._workers.values():
             await worker.stop()
         await self.relay.stop()
@@ -129,7 +135,18 @@ class EventBus:
         log.info("event bus stopped")
 
     async def purge_event_log(self) -> int:
+        """Delete audit rows older than the retention setting."""
         return await self.outbox.purge_event_log(self.config.event_log_retention)
+
+    async def _purge_loop(self) -> None:
+        while True:
+            try:
+                removed = await self.purge_event_log()
+                if removed:
+                    log.info("event log purged", removed=removed)
+            except Exception as exc:
+                log.warning("event log purge failed", error=str(exc))
+            await asyncio.sleep(PURGE_INTERVAL_S)
 
     async def health(self) -> dict[str, ComponentHealth]:
         transport = await probe(self.transport.name, self._transport_ok)
