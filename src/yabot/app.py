@@ -92,6 +92,8 @@ async def serve(settings: Settings) -> int:
     try:
         if settings.bot.bot_token is None:
             log.info("BOT_TOKEN is not set: running without the Telegram bot")
+        else:
+            log.warning("the Telegram bot is not part of this build yet; serving without it")
         if stop.is_set():
             return 0
         app = create_app(health_service=services.health, metrics=services.metrics)
