@@ -1,10 +1,8 @@
-"""Store latency per adapter combination: the user-context read and the state update.
+"""Store latency per adapter combination: user-context read and state update (prints only).
 
-    .venv/bin/python benchmarks/stores.py [--n 2000] [--users 500]
-
-Every combination runs in one process and the timed operations are interleaved in rounds,
-so load drift on a noisy machine hits all of them alike; compare the p95 ratios to the
-embedded default. Prints figures only, never asserts a timing (see docs/benchmarks.md).
+`.venv/bin/python benchmarks/stores.py [--n 2000]`. All combinations run in one process,
+interleaved in rounds so load drift on a noisy machine hits them alike: compare the p95
+ratios to the embedded default (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -36,7 +34,7 @@ from yabot.storage.manager import DatabaseManager
 from yabot.storage.sql.migrate import migrate
 from yabot.storage.sql.tables import subscriptions, user_profiles
 
-PG_ADMIN = os.environ.get("YABOT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN = os.environ.get("YABOT_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1/postgres"
 TARGET_P95_MS, SEED_TARGET_MS = 2.0, 100.0
 DEFAULT = "sqlite + embedded"
 BASE_ID = 100_000  # user i has Telegram id BASE_ID + i; every third user is VIP
@@ -49,9 +47,9 @@ def start_nx(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    (workdir / "data").mkdir()
+    (workdir / "nx-data").mkdir()
     args = [str(Path(sys.executable).parent / "nx-27017"), "--host", "127.0.0.1",
-            "--port", str(port), "--data-dir", str(workdir / "data"),
+            "--port", str(port), "--data-dir", str(workdir / "nx-data"),
             "--pid-file", str(workdir / "nx.pid"), "--log-file", str(workdir / "nx.log")]
     with (workdir / "nx.out").open("ab") as out:
         proc = subprocess.Popen(args, cwd=workdir, stdin=subprocess.DEVNULL,
@@ -68,13 +66,11 @@ def start_nx(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def stop_nx(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 async def pg_admin(sql: str) -> None:
@@ -130,100 +126,100 @@ def pct(data: list[float]) -> tuple[float, float, float]:
     return q[49] * 1e3, q[94] * 1e3, q[98] * 1e3
 
 
+async def combos(tmp: Path, mongo_uri: str | None, pg_dbs: list[str]) -> dict[str, StorageSettings]:
+    """Settings for every combination whose backends are available (notes the others)."""
+    pg: sa.URL | None = None
+    try:
+        await asyncio.wait_for(pg_admin("SELECT 1"), 5)
+        pg = sa.make_url(PG_ADMIN).set(drivername="postgresql+asyncpg")
+    except Exception as exc:
+        print(f"note: PostgreSQL at {sa.make_url(PG_ADMIN)!s} not reachable "
+              f"({type(exc).__name__}: {exc}); PostgreSQL combinations skipped")
+    out: dict[str, StorageSettings] = {}
+    sqls = [("sqlite", None)] + ([("postgresql", pg)] if pg else [])
+    docs = [("embedded", None)] + ([("mongodb", mongo_uri)] if mongo_uri else [])
+    for sql_name, url in sqls:
+        for doc_name, uri in docs:
+            key = f"{sql_name}_{doc_name}_{uuid.uuid4().hex[:8]}"
+            if url is not None:  # a throwaway PostgreSQL database, dropped at exit
+                pg_dbs.append(f"yabot_bench_{key}")
+                await pg_admin(f'CREATE DATABASE "{pg_dbs[-1]}"')
+            out[f"{sql_name} + {doc_name}"] = StorageSettings(
+                sqlite_database_path=tmp / f"{key}.db", mongodb_database=key,
+                database_url=url and SecretStr(url.set(database=pg_dbs[-1]).render_as_string(
+                    hide_password=False)),
+                mongodb_uri=uri and SecretStr(uri))
+    return out
+
+
+def report(samples: dict[tuple[str, str], list[float]], relational: dict[str, list[float]],
+           header: str) -> None:
+    print(f"\n{header}\n\n{'relational + documents':<24}{'operation':<19}{'p50 ms':>8}"
+          f"{'p95 ms':>8}{'p99 ms':>8}{'ops/s':>8}{'p95/default':>13}")
+    for (label, name), data in samples.items():
+        p50, p95, p99 = pct(data)
+        print(f"{label:<24}{name:<19}{p50:8.3f}{p95:8.3f}{p99:8.3f}{len(data) / sum(data):8.0f}"
+              f"{p95 / pct(samples[DEFAULT, name])[1]:12.2f}x")
+    print("\nuser context read split, p50 ms (relational part / document part):")
+    for label, rel in relational.items():
+        doc = [t - r for t, r in zip(samples[label, "user context read"], rel, strict=True)]
+        print(f"  {label:<22}{statistics.median(rel) * 1e3:7.3f} /"
+              f"{statistics.median(doc) * 1e3:7.3f}")
+    print(f"\ntargets: p95 <= {TARGET_P95_MS} ms on the embedded default "
+          f"(the seed design asked for {SEED_TARGET_MS:.0f} ms)")
+    for name in OPS:
+        p95 = pct(samples[DEFAULT, name])[1]
+        print(f"  {name:<19} p95 {p95:6.3f} ms  {'met' if p95 <= TARGET_P95_MS else 'NOT met'}")
+
+
 async def main(n: int, users: int, rounds: int) -> None:
     configure_logging(LogSettings(level="WARNING"))
     tmp = Path(tempfile.mkdtemp(prefix="yabot-bench-"))
-    nx: subprocess.Popen[bytes] | None = None
+    nx, mongo_uri = None, None
     pg_dbs: list[str] = []
     managers: dict[str, DatabaseManager] = {}
     try:
-        mongo_uri = pg_url = None
         if (Path(sys.executable).parent / "nx-27017").exists():
-            (tmp / "nx").mkdir()
-            nx, mongo_uri = start_nx(tmp / "nx")
+            nx, mongo_uri = start_nx(tmp)
         else:
             print("note: nx-27017 not installed (make install); MongoDB combinations skipped")
-        try:
-            await asyncio.wait_for(pg_admin("SELECT 1"), 5)
-            pg_url = sa.make_url(PG_ADMIN).set(drivername="postgresql+asyncpg")
-        except Exception as exc:
-            print(f"note: PostgreSQL at {PG_ADMIN} not reachable ({type(exc).__name__}: "
-                  f"{exc}); PostgreSQL combinations skipped")
-        combos: dict[str, StorageSettings] = {}
-        for sql_name in ("sqlite", "postgresql"):
-            for doc_name, doc_uri in (("embedded", None), ("mongodb", mongo_uri)):
-                key = f"{sql_name}_{doc_name}_{uuid.uuid4().hex[:8]}"
-                if (sql_name == "postgresql" and pg_url is None) or (
-                        doc_name == "mongodb" and doc_uri is None):
-                    continue
-                url = None
-                if pg_url is not None and sql_name == "postgresql":
-                    pg_dbs.append(f"yabot_bench_{key}")
-                    await pg_admin(f'CREATE DATABASE "{pg_dbs[-1]}"')
-                    url = pg_url.set(database=pg_dbs[-1]).render_as_string(hide_password=False)
-                combos[f"{sql_name} + {doc_name}"] = StorageSettings(
-                    sqlite_database_path=tmp / f"{key}.db", mongodb_database=key,
-                    database_url=SecretStr(url) if url else None,
-                    mongodb_uri=SecretStr(doc_uri) if doc_uri else None)
         ids = [str(BASE_ID + i) for i in range(users)]
-        for label, settings in combos.items():
+        for label, settings in (await combos(tmp, mongo_uri, pg_dbs)).items():
             managers[label] = mgr = DatabaseManager.from_settings(settings)
             await mgr.connect_all()
             await seed(mgr, ids)
             for op in OPS.values():  # warm-up: pools, statement caches, page cache
                 for _ in range(200):
                     await op(mgr, random.choice(ids))
-
-        samples = {(c, o): [] for c in managers for o in OPS}
-        relational = {c: [] for c in managers}
-        labels = list(managers)
-        per_round = max(1, n // rounds)
+        samples: dict[tuple[str, str], list[float]] = {(c, o): [] for c in managers for o in OPS}
+        relational: dict[str, list[float]] = {c: [] for c in managers}
+        labels, per_round = list(managers), max(1, n // rounds)
         for r in range(rounds):  # interleave combos so load drift hits them alike
             for label in labels[r % len(labels):] + labels[:r % len(labels)]:
                 for name, op in OPS.items():
                     for _ in range(per_round):
-                        uid = random.choice(ids)
                         start = time.perf_counter()
-                        part = await op(managers[label], uid)
+                        part = await op(managers[label], random.choice(ids))
                         samples[label, name].append(time.perf_counter() - start)
                         if name == "user context read":
                             relational[label].append(part)
-
         load = os.getloadavg()
-        print(f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load "
-              f"{load[0]:.2f}/{load[1]:.2f}, {users} users, {per_round * rounds} timed ops "
-              f"per cell in {rounds} interleaved rounds, sequential\n")
-        print(f"{'relational + documents':<24}{'operation':<19}{'p50 ms':>8}{'p95 ms':>8}"
-              f"{'p99 ms':>8}{'ops/s':>8}{'p95/default':>13}")
-        for (label, name), data in samples.items():
-            p50, p95, p99 = pct(data)
-            base = pct(samples[DEFAULT, name])[1]
-            print(f"{label:<24}{name:<19}{p50:8.3f}{p95:8.3f}{p99:8.3f}"
-                  f"{len(data) / sum(data):8.0f}{p95 / base:12.2f}x")
-        print("\nuser context read split, p50 ms (relational part / document part):")
-        for label, rel in relational.items():
-            total = samples[label, "user context read"]
-            doc = [t - r for t, r in zip(total, rel, strict=True)]
-            print(f"  {label:<22}{statistics.median(rel) * 1e3:7.3f} /"
-                  f"{statistics.median(doc) * 1e3:7.3f}")
-        print(f"\ntargets: p95 <= {TARGET_P95_MS} ms on the embedded default "
-              f"(the seed design asked for {SEED_TARGET_MS:.0f} ms)")
-        for name in OPS:
-            p95 = pct(samples[DEFAULT, name])[1]
-            verdict = "met" if p95 <= TARGET_P95_MS else "NOT met"
-            print(f"  {name:<19} p95 {p95:6.3f} ms  {verdict}")
+        report(samples, relational,
+               f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load "
+               f"{load[0]:.2f}/{load[1]:.2f}, {users} users, {per_round * rounds} timed ops per "
+               f"cell in {rounds} interleaved rounds, sequential")
     finally:
         for mgr in managers.values():
             await mgr.disconnect_all()
         for db in pg_dbs:
             await pg_admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        if nx is not None:
+        if nx is not None and nx.poll() is None:
             stop_nx(nx)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Store latency per adapter combination.")
     parser.add_argument("--n", type=int, default=2000, help="timed operations per cell")
     parser.add_argument("--users", type=int, default=500, help="seeded users")
     parser.add_argument("--rounds", type=int, default=10, help="interleaving rounds")
