@@ -264,3 +264,14 @@ async def test_ensure_schema_is_idempotent(store: DocumentStore) -> None:
     with pytest.raises(ConflictError):  # the unique index survived
         await store.users.create(seed_user("1"))
     await store.ping()
+
+
+async def test_overlapping_paths_and_negative_pages_are_refused(store: DocumentStore) -> None:
+    await store.users.create(seed_user("555"))
+    with pytest.raises(ValueError, match="overlapping"):
+        await store.users.update_state("555", {"session_data": {}, "session_data.x": 1})
+    with pytest.raises(ValueError, match="limit"):
+        await store.fragments.list(limit=-1)
+    unchanged = await store.users.get("555")
+    assert unchanged is not None
+    assert unchanged.version == seed_user("555").version

@@ -20,6 +20,14 @@ def check_paths(changes: Mapping[str, Any], pattern: re.Pattern[str] = _PATH) ->
     bad = [k for k in changes if not pattern.match(k)]
     if bad:
         raise ValueError(f"invalid field name(s): {', '.join(map(repr, bad))}")
+    overlapping = [k for k in changes for other in changes if other.startswith(k + ".")]
+    if overlapping:
+        raise ValueError(f"overlapping field paths: {', '.join(map(repr, overlapping))}")
+
+
+def check_page(limit: int, offset: int) -> None:
+    if limit < 0 or offset < 0:
+        raise ValueError("limit and offset must be >= 0")
 
 
 class UserRepository(ABC):

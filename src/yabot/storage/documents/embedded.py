@@ -27,6 +27,7 @@ from yabot.storage.documents.base import (
     FragmentRepository,
     ItemRepository,
     UserRepository,
+    check_page,
     check_paths,
 )
 from yabot.storage.sql.database import Database
@@ -61,6 +62,7 @@ class _Collection:
                 {"id": key, "doc": _dump(doc)})
 
     async def list(self, model: type[M], limit: int, offset: int) -> list[M]:
+        check_page(limit, offset)
         async with self.db.read() as conn:
             rows = (await conn.execute(text(
                 f"SELECT doc FROM {self.table} ORDER BY id LIMIT :limit OFFSET :offset"),

@@ -31,6 +31,7 @@ from yabot.storage.documents.base import (
     FragmentRepository,
     ItemRepository,
     UserRepository,
+    check_page,
     check_paths,
 )
 from yabot.storage.documents.circuit import Circuit, describe
@@ -109,7 +110,8 @@ class _Base:
                 await self._coll.replace_one({self._key: key}, body, upsert=True)
 
     async def _list(self, limit: int, offset: int) -> list[Doc]:
-        if limit <= 0:
+        check_page(limit, offset)
+        if limit == 0:
             return []
         async with self._store.circuit.guard():
             cursor = self._coll.find({}, NO_ID).sort(self._key, 1).skip(offset).limit(limit)

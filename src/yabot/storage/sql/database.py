@@ -45,8 +45,8 @@ def _sqlite_pragmas(engine: AsyncEngine, begin: str) -> None:
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL",
-                       f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"):
+        for pragma in (f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}", "journal_mode=WAL",
+                       "foreign_keys=ON", "synchronous=NORMAL"):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
 
