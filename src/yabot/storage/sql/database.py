@@ -40,7 +40,7 @@ def sql_url(settings: StorageSettings) -> str:
     return f"sqlite+aiosqlite:///{settings.sqlite_database_path}"
 
 
-def _sqlite_pragmas(engine: AsyncEngine, begin: str) -> None:
+def _sqlite_pragmas(engine: AsyncEngine, begin: str | None) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
@@ -49,6 +49,9 @@ def _sqlite_pragmas(engine: AsyncEngine, begin: str) -> None:
                        "foreign_keys=ON", "synchronous=NORMAL"):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
+
+    if begin is None:
+        return  # autocommit reads: each statement sees the latest commit (WAL snapshot)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -78,14 +81,15 @@ class Database:
             database = self.url.database or ""
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
+            # reads run in autocommit: no BEGIN/ROLLBACK round trips to aiosqlite's thread
             self._reader = create_async_engine(
                 self.url, pool_size=pool.size, max_overflow=pool.max_overflow,
-                pool_timeout=pool.timeout, **common)
+                pool_timeout=pool.timeout, pool_reset_on_return=None, **common)
             # one writer connection per process; waiting writers queue on the pool
             self._writer = create_async_engine(
                 self.url, pool_size=1, max_overflow=0, pool_timeout=60,
                 pool_reset_on_return=None, **common)
-            _sqlite_pragmas(self._reader, "BEGIN")
+            _sqlite_pragmas(self._reader, None)
             _sqlite_pragmas(self._writer, "BEGIN IMMEDIATE")
         else:
             self._reader = create_async_engine(
@@ -114,6 +118,7 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A read connection (on SQLite each statement reads the latest commit)."""
         async with self._reader.connect() as conn:
             yield conn
 
