@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import shutil
@@ -32,6 +33,7 @@ from yabot.logging import configure_logging
 from yabot.settings import LogSettings, StorageSettings
 from yabot.storage.manager import DatabaseManager
 from yabot.storage.sql.migrate import migrate
+from yabot.storage.sql.profiles import get_profile
 from yabot.storage.sql.tables import subscriptions, user_profiles
 
 PG_ADMIN = os.environ.get("YABOT_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1/postgres"
@@ -39,7 +41,6 @@ TARGET_P95_MS, SEED_TARGET_MS = 2.0, 100.0
 DEFAULT = "sqlite + embedded"
 BASE_ID = 100_000  # user i has Telegram id BASE_ID + i; every third user is VIP
 MENUS = ["main_menu", "narrative", "shop", "profile", "settings"]
-Op = Callable[[DatabaseManager, str], Awaitable[float]]
 
 
 def start_nx(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -61,16 +62,8 @@ def start_nx(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
                 return proc, f"mongodb://127.0.0.1:{port}"
         except OSError:
             time.sleep(0.05)
-    stop_nx(proc)
+    proc.kill()
     raise RuntimeError(f"nx-27017 did not start; see {workdir / 'nx.out'}")
-
-
-def stop_nx(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 async def pg_admin(sql: str) -> None:
@@ -97,15 +90,12 @@ async def seed(mgr: DatabaseManager, ids: list[str]) -> None:
 
 
 async def context_read(mgr: DatabaseManager, uid: str) -> float:
-    """Profile row + subscriptions (one read connection), then the user document."""
+    """Profile with its subscriptions (one statement), then the user document."""
     start = time.perf_counter()
-    async with mgr.sql.read() as conn:
-        profile = (await conn.execute(
-            sa.select(user_profiles).where(user_profiles.c.user_id == uid))).first()
-        subs = (await conn.execute(sa.select(subscriptions).where(
-            subscriptions.c.user_id == uid).order_by(subscriptions.c.id.desc()))).all()
+    profile = await get_profile(mgr.sql, uid)
     relational = time.perf_counter() - start
     doc = await mgr.documents.users.get(uid)
+    subs = profile.subscriptions if profile else ()
     if profile is None or doc is None or ((int(uid) - BASE_ID) % 3 == 0) != bool(subs):
         raise RuntimeError(f"seed data missing for user {uid}")
     return relational
@@ -118,7 +108,8 @@ async def state_update(mgr: DatabaseManager, uid: str) -> float:
     return 0.0
 
 
-OPS: dict[str, Op] = {"user context read": context_read, "state update": state_update}
+OPS: dict[str, Callable[[DatabaseManager, str], Awaitable[float]]] = {
+    "user context read": context_read, "state update": state_update}
 
 
 def pct(data: list[float]) -> tuple[float, float, float]:
@@ -208,14 +199,19 @@ async def main(n: int, users: int, rounds: int) -> None:
                f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load "
                f"{load[0]:.2f}/{load[1]:.2f}, {users} users, {per_round * rounds} timed ops per "
                f"cell in {rounds} interleaved rounds, sequential")
-    finally:
+    finally:  # every step runs even if an earlier one fails
         for mgr in managers.values():
-            await mgr.disconnect_all()
-        for db in pg_dbs:
-            await pg_admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        if nx is not None and nx.poll() is None:
-            stop_nx(nx)
+            with contextlib.suppress(Exception):
+                await mgr.disconnect_all()
+        if nx is not None:
+            nx.terminate()
+            nx.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
+        for db in pg_dbs:
+            try:
+                await pg_admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+            except Exception as exc:
+                print(f"note: could not drop throwaway database {db}: {exc}")
 
 
 if __name__ == "__main__":

@@ -48,9 +48,9 @@ class Outbox:
                 await self.add(conn, events)
             return
         rows = [(e.event_id, e.event_type, e.user_id, e.to_json()) for e in events]
-        await self.db.write_sqlite_raw(lambda c: c.executemany(
+        await self.db.run_sqlite(lambda c: c.executemany(
             "INSERT INTO outbox (event_id, event_type, partition_key, data) VALUES (?, ?, ?, ?)",
-            rows))
+            rows), write=True)
 
     async def pending(self, limit: int) -> list[OutboxRow]:
         """Oldest rows not yet handed to the transport."""
@@ -67,7 +67,8 @@ class Outbox:
         ids = [r.id for r in rows]
         audit = [_audit(r) for r in rows]
         if self.db.is_sqlite:  # one thread hop: the relay must hold the writer briefly
-            await self.db.write_sqlite_raw(lambda c: _mark_sent_sqlite(c, audit, ids, delete))
+            await self.db.run_sqlite(lambda c: _mark_sent_sqlite(c, audit, ids, delete),
+                                     write=True)
             return
         async with self.db.write() as conn:
             await conn.execute(self._audit_insert(), audit)

@@ -6,12 +6,12 @@ Each update is one `json_set` statement, so nested and partial updates are atomi
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 
 from yabot.domain.errors import ConflictError, NotFoundError
 from yabot.domain.models import (
@@ -45,28 +45,33 @@ def _json_path(dotted: str) -> str:
 
 
 class _Collection:
+    """One `doc_*` table. Each operation is one statement in one hop to SQLite's thread."""
+
     def __init__(self, db: Database, name: str) -> None:
         self.db, self.table, self.key = db, f"doc_{name}", _TABLES[name]
 
+    async def one(self, sql: str, params: dict[str, Any], *, write: bool) -> Any:
+        """Run one statement; the first column of its first row, or None."""
+        def run(conn: sqlite3.Connection) -> Any:
+            row = conn.execute(sql, params).fetchone()
+            return None if row is None else row[0]
+        return await self.db.run_sqlite(run, write=write)
+
     async def get(self, key: str, model: type[M]) -> M | None:
-        async with self.db.read() as conn:
-            row = (await conn.execute(
-                text(f"SELECT doc FROM {self.table} WHERE id = :id"), {"id": key})).first()
-        return None if row is None else model.model_validate_json(row[0])
+        doc = await self.one(f"SELECT doc FROM {self.table} WHERE id = :id", {"id": key},
+                             write=False)
+        return None if doc is None else model.model_validate_json(doc)
 
     async def upsert(self, key: str, doc: BaseModel) -> None:
-        async with self.db.write() as conn:
-            await conn.execute(text(
-                f"INSERT INTO {self.table} (id, doc) VALUES (:id, :doc) "
-                "ON CONFLICT (id) DO UPDATE SET doc = excluded.doc"),
-                {"id": key, "doc": _dump(doc)})
+        await self.one(f"INSERT INTO {self.table} (id, doc) VALUES (:id, :doc) "
+                       "ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+                       {"id": key, "doc": _dump(doc)}, write=True)
 
     async def list(self, model: type[M], limit: int, offset: int) -> list[M]:
         check_page(limit, offset)
-        async with self.db.read() as conn:
-            rows = (await conn.execute(text(
-                f"SELECT doc FROM {self.table} ORDER BY id LIMIT :limit OFFSET :offset"),
-                {"limit": limit, "offset": offset})).all()
+        sql = f"SELECT doc FROM {self.table} ORDER BY id LIMIT :limit OFFSET :offset"
+        rows = await self.db.run_sqlite(
+            lambda c: c.execute(sql, {"limit": limit, "offset": offset}).fetchall(), write=False)
         return [model.model_validate_json(r[0]) for r in rows]
 
     async def set_paths(self, key: str, values: Mapping[str, Any]) -> str:
@@ -75,14 +80,13 @@ class _Collection:
         for i, (path, value) in enumerate({**values, "updated_at": utcnow().isoformat()}.items()):
             sets.append(f"'{_json_path(path)}', json(:v{i})")
             params[f"v{i}"] = json.dumps(value, default=str)
-        sql = (f"UPDATE {self.table} SET doc = json_set(doc, {', '.join(sets)}, "
-               "'$.version', coalesce(json_extract(doc, '$.version'), 0) + 1) "
-               "WHERE id = :id RETURNING doc")
-        async with self.db.write() as conn:
-            row = (await conn.execute(text(sql), params)).first()
-        if row is None:
+        doc = await self.one(
+            f"UPDATE {self.table} SET doc = json_set(doc, {', '.join(sets)}, "
+            "'$.version', coalesce(json_extract(doc, '$.version'), 0) + 1) "
+            "WHERE id = :id RETURNING doc", params, write=True)
+        if doc is None:
             raise NotFoundError("user", key)
-        return str(row[0])
+        return str(doc)
 
 
 class EmbeddedUsers(UserRepository):
@@ -91,10 +95,9 @@ class EmbeddedUsers(UserRepository):
 
     async def create(self, user: UserDocument) -> UserDocument:
         try:
-            async with self._c.db.write() as conn:
-                await conn.execute(text("INSERT INTO doc_users (id, doc) VALUES (:id, :doc)"),
-                                   {"id": user.user_id, "doc": _dump(user)})
-        except IntegrityError as exc:
+            await self._c.one("INSERT INTO doc_users (id, doc) VALUES (:id, :doc)",
+                              {"id": user.user_id, "doc": _dump(user)}, write=True)
+        except sqlite3.IntegrityError as exc:
             raise ConflictError(f"user {user.user_id!r} already exists") from exc
         return user
 
@@ -114,23 +117,21 @@ class EmbeddedUsers(UserRepository):
 
     async def append_choice(self, user_id: str, fragment_id: str, choice_id: str) -> UserDocument:
         path = "'$.current_state.narrative_progress.choices_made'"
-        sql = (f"UPDATE doc_users SET doc = json_set(doc, {path}, json_insert("
-               f"coalesce(json_extract(doc, {path}), json('[]')), '$[#]', json(:choice)), "
-               "'$.version', coalesce(json_extract(doc, '$.version'), 0) + 1, "
-               "'$.updated_at', :now) WHERE id = :id RETURNING doc")
         choice = json.dumps({"fragment": fragment_id, "choice": choice_id})
-        async with self._c.db.write() as conn:
-            row = (await conn.execute(text(sql), {
-                "id": user_id, "choice": choice, "now": utcnow().isoformat()})).first()
-        if row is None:
+        doc = await self._c.one(
+            f"UPDATE doc_users SET doc = json_set(doc, {path}, json_insert("
+            f"coalesce(json_extract(doc, {path}), json('[]')), '$[#]', json(:choice)), "
+            "'$.version', coalesce(json_extract(doc, '$.version'), 0) + 1, "
+            "'$.updated_at', :now) WHERE id = :id RETURNING doc",
+            {"id": user_id, "choice": choice, "now": utcnow().isoformat()}, write=True)
+        if doc is None:
             raise NotFoundError("user", user_id)
-        return UserDocument.model_validate_json(row[0])
+        return UserDocument.model_validate_json(doc)
 
     async def delete(self, user_id: str) -> bool:
-        async with self._c.db.write() as conn:
-            result = await conn.execute(
-                text("DELETE FROM doc_users WHERE id = :id"), {"id": user_id})
-        return bool(result.rowcount)
+        deleted = await self._c.one("DELETE FROM doc_users WHERE id = :id RETURNING id",
+                                    {"id": user_id}, write=True)
+        return deleted is not None
 
 
 class EmbeddedFragments(FragmentRepository):

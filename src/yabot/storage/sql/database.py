@@ -69,6 +69,10 @@ def _in_transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection],
     return result
 
 
+def _plain(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    return fn(conn)
+
+
 class Database:
     """Owns the engines; hands out short read and write transactions."""
 
@@ -122,16 +126,17 @@ class Database:
         async with self._reader.connect() as conn:
             yield conn
 
-    async def write_sqlite_raw(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """SQLite only: run `fn` in one `BEGIN IMMEDIATE` transaction on the writer's thread.
-
-        One thread hop instead of several per statement: the hot path for publishing.
+    async def run_sqlite(self, fn: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
+        """SQLite only: run `fn` on the driver's thread in one hop instead of several per
+        statement. With `write`, on the writer inside one `BEGIN IMMEDIATE` transaction;
+        otherwise on a reader connection (autocommit).
         """
-        assert self.is_sqlite, "write_sqlite_raw is for SQLite"
-        async with self._writer.connect() as conn:
+        assert self.is_sqlite, "run_sqlite is for SQLite"
+        async with (self._writer if write else self._reader).connect() as conn:
             raw = await conn.get_raw_connection()
-            driver = raw.driver_connection
-            return await driver._execute(_in_transaction, driver._conn, fn)  # type: ignore[no-any-return,union-attr]
+            driver: Any = raw.driver_connection
+            call = _in_transaction if write else _plain
+            return await driver._execute(call, driver._conn, fn)  # type: ignore[no-any-return]
 
     async def ping(self) -> None:
         async with self._reader.connect() as conn:
