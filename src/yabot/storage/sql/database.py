@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.util.concurrency import await_
 
 from yabot.settings import StorageSettings
 
@@ -55,7 +56,9 @@ def _sqlite_pragmas(engine: AsyncEngine, begin: str | None) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql(begin)
+        # one hop to the driver thread (exec_driver_sql would take three)
+        driver = conn.connection.dbapi_connection.driver_connection
+        await_(driver._execute(driver._conn.execute, begin))
 
 
 def _in_transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
