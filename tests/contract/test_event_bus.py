@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -53,9 +52,11 @@ async def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None
         await asyncio.sleep(0.02)
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def new_bus(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BusFactory]:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path}/bus.db")
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def new_bus(request: pytest.FixtureRequest,
+                  relational_url: str) -> AsyncIterator[BusFactory]:
+    """A bus factory over every transport × every relational backend."""
+    db = Database(relational_url)
     await migrate(db)
     buses: list[EventBus] = []
 

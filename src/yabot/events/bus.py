@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -12,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.events import BaseEvent, validate_event
@@ -27,6 +27,8 @@ from yabot.storage.sql.tables import dead_letters, processed_events
 
 log = get_logger(__name__)
 PURGE_INTERVAL_S = 3600
+_MARK_PG = (pg_insert(processed_events).on_conflict_do_nothing()
+            .returning(processed_events.c.event_id))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,13 +171,9 @@ class EventBus:
 
         Events already in `processed_events` for this group (redeliveries) are skipped.
         """
-        insert = sqlite_insert if self.db.is_sqlite else pg_insert
         ids = list(dict.fromkeys(event.event_id for event, _ in items))
         async with self.db.write() as conn:
-            fresh = set((await conn.execute(
-                insert(processed_events).values(
-                    [{"consumer_group": group, "event_id": i} for i in ids])
-                .on_conflict_do_nothing().returning(processed_events.c.event_id))).scalars())
+            fresh = await self._mark_processed(conn, group, ids)
             ctx = HandlerContext(conn=conn, group=group)
             for event, handlers in items:
                 if event.event_id in fresh:
@@ -184,6 +182,20 @@ class EventBus:
                         await handler(event, ctx)
         if ctx.published:
             self.notify()
+
+    async def _mark_processed(self, conn: AsyncConnection, group: str,
+                              ids: list[str]) -> set[str]:
+        """Insert `(group, id)` marks; return the ids that were not marked before."""
+        if not self.db.is_sqlite:
+            rows = [{"consumer_group": group, "event_id": i} for i in ids]
+            return set((await conn.execute(_MARK_PG, rows)).scalars())
+
+        def mark(c: sqlite3.Connection) -> set[str]:
+            return {i for i in ids if c.execute(
+                "INSERT OR IGNORE INTO processed_events (consumer_group, event_id) "
+                "VALUES (?, ?)", (group, i)).rowcount}
+
+        return await Database.run_sqlite_on(conn, mark)
 
     async def _dead_letter(self, delivery: Delivery, group: str, error: str,
                            attempts: int) -> None:

@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -36,10 +36,10 @@ class Outbox:
 
     @staticmethod
     async def add(conn: AsyncConnection, events: Sequence[BaseEvent]) -> None:
-        """Insert events in the caller's transaction (they commit with its state)."""
-        await conn.execute(outbox.insert(), [
-            {"event_id": e.event_id, "event_type": e.event_type, "partition_key": e.user_id,
-             "data": e.to_json()} for e in events])
+        """Insert events, and their audit rows, in the caller's transaction."""
+        rows = [_rows(e) for e in events]
+        await conn.execute(outbox.insert(), [r[0] for r in rows])
+        await conn.execute(event_log.insert(), [r[1] for r in rows])
 
     async def add_own_transaction(self, events: Sequence[BaseEvent]) -> None:
         """Insert events in a transaction of their own (on SQLite in one thread hop)."""
@@ -47,44 +47,49 @@ class Outbox:
             async with self.db.write() as conn:
                 await self.add(conn, events)
             return
-        rows = [(e.event_id, e.event_type, e.user_id, e.to_json()) for e in events]
-        await self.db.run_sqlite(lambda c: c.executemany(
-            "INSERT INTO outbox (event_id, event_type, partition_key, data) VALUES (?, ?, ?, ?)",
-            rows), write=True)
+        pairs = [_rows(e) for e in events]
+        rows = [r[0] for r in pairs]
+        audit = [{**r[1], "timestamp": _sqlite_time(e.timestamp)}
+                 for r, e in zip(pairs, events, strict=True)]
+
+        def insert(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "INSERT INTO outbox (event_id, event_type, partition_key, data) "
+                "VALUES (:event_id, :event_type, :partition_key, :data)", rows)
+            conn.executemany(
+                "INSERT INTO event_log (event_id, event_type, user_id, correlation_id, "
+                "event_data, timestamp) VALUES (:event_id, :event_type, :user_id, "
+                ":correlation_id, :event_data, :timestamp)", audit)
+
+        await self.db.run_sqlite(insert, write=True)
 
     async def pending(self, limit: int) -> list[OutboxRow]:
         """Oldest rows not yet handed to the transport."""
-        query = (sa.select(outbox.c.id, outbox.c.event_id, outbox.c.event_type,
-                           outbox.c.partition_key, outbox.c.data)
-                 .where(outbox.c.sent.is_(False)).order_by(outbox.c.id).limit(limit))
-        async with self.db.read() as conn:
-            rows = (await conn.execute(query)).all()
+        rows: Sequence[Any]
+        if self.db.is_sqlite:
+            rows = await self.db.run_sqlite(lambda c: c.execute(
+                "SELECT id, event_id, event_type, partition_key, data FROM outbox "
+                "WHERE sent = 0 ORDER BY id LIMIT ?", (limit,)).fetchall(), write=False)
+        else:
+            async with self.db.read() as conn:
+                rows = (await conn.execute(_PENDING, {"limit": limit})).all()
         return [OutboxRow(id=r[0], event_id=r[1], event_type=r[2], partition_key=r[3],
                           data=r[4]) for r in rows]
 
     async def mark_sent(self, rows: Sequence[OutboxRow], *, delete: bool) -> None:
-        """Record sent rows in the audit log, then delete them (or flag them as sent)."""
+        """Delete rows the transport now holds durably, or flag them as sent."""
         ids = [r.id for r in rows]
-        audit = [_audit(r) for r in rows]
-        if self.db.is_sqlite:  # one thread hop: the relay must hold the writer briefly
-            await self.db.run_sqlite(lambda c: _mark_sent_sqlite(c, audit, ids, delete),
-                                     write=True)
+        if self.db.is_sqlite:  # one thread hop: the relay holds the writer briefly
+            marks = ",".join("?" * len(ids))
+            sql = (f"DELETE FROM outbox WHERE id IN ({marks})" if delete  # noqa: S608
+                   else f"UPDATE outbox SET sent = 1 WHERE id IN ({marks})")  # noqa: S608
+            await self.db.run_sqlite(lambda c: c.execute(sql, ids), write=True)
             return
         async with self.db.write() as conn:
-            await conn.execute(self._audit_insert(), audit)
             if delete:
                 await conn.execute(outbox.delete().where(outbox.c.id.in_(ids)))
             else:
                 await conn.execute(outbox.update().where(outbox.c.id.in_(ids)).values(sent=True))
-
-    def _audit_insert(self) -> sa.Insert:
-        if self.db.is_sqlite:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            return sqlite_insert(event_log).on_conflict_do_nothing()
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(event_log).on_conflict_do_nothing()
 
     async def settle(self, event_ids: Sequence[str]) -> None:
         """Delete rows a non-durable transport has fully delivered."""
@@ -136,28 +141,23 @@ class Outbox:
                                                      leases.c.owner == owner))
 
 
-def _mark_sent_sqlite(conn: sqlite3.Connection, audit: list[dict[str, object]],
-                      ids: list[int], delete: bool) -> None:
-    rows = [{**a, "timestamp": _sqlite_time(a["timestamp"])} for a in audit]
-    conn.executemany(
-        "INSERT INTO event_log (event_id, event_type, user_id, correlation_id, event_data, "
-        "timestamp) VALUES (:event_id, :event_type, :user_id, :correlation_id, :event_data, "
-        ":timestamp) ON CONFLICT DO NOTHING", rows)
-    marks = ",".join("?" * len(ids))
-    if delete:
-        conn.execute(f"DELETE FROM outbox WHERE id IN ({marks})", ids)  # noqa: S608
-    else:
-        conn.execute(f"UPDATE outbox SET sent = 1 WHERE id IN ({marks})", ids)  # noqa: S608
+_PENDING = (sa.select(outbox.c.id, outbox.c.event_id, outbox.c.event_type,
+                     outbox.c.partition_key, outbox.c.data)
+            .where(outbox.c.sent.is_(False)).order_by(outbox.c.id)
+            .limit(sa.bindparam("limit")))
 
 
-def _sqlite_time(value: object) -> str:
-    """SQLAlchemy's SQLite DATETIME text format (UTC), so both paths compare alike."""
-    assert isinstance(value, datetime)
+def _rows(event: BaseEvent) -> tuple[dict[str, object], dict[str, object]]:
+    """The outbox row and the event_log row of an event (serialized once)."""
+    data = event.to_json()
+    return (
+        {"event_id": event.event_id, "event_type": event.event_type,
+         "partition_key": event.user_id, "data": data},
+        {"event_id": event.event_id, "event_type": event.event_type, "user_id": event.user_id,
+         "correlation_id": event.correlation_id, "event_data": data,
+         "timestamp": event.timestamp})
+
+
+def _sqlite_time(value: datetime) -> str:
+    """SQLAlchemy's SQLite DATETIME text format (UTC), so both write paths compare alike."""
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _audit(row: OutboxRow) -> dict[str, object]:
-    event = json.loads(row.data)
-    return {"event_id": row.event_id, "event_type": row.event_type, "user_id": row.partition_key,
-            "correlation_id": event.get("correlation_id"), "event_data": row.data,
-            "timestamp": datetime.fromisoformat(event["timestamp"])}

@@ -141,6 +141,13 @@ class Database:
             call = _in_transaction if write else _plain
             return await driver._execute(call, driver._conn, fn)  # type: ignore[no-any-return]
 
+    @staticmethod
+    async def run_sqlite_on(conn: AsyncConnection, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """SQLite only: run `fn` in one hop on `conn`'s driver thread, inside its transaction."""
+        raw = await conn.get_raw_connection()
+        driver: Any = raw.driver_connection
+        return await driver._execute(_plain, driver._conn, fn)  # type: ignore[no-any-return]
+
     async def ping(self) -> None:
         async with self._reader.connect() as conn:
             await conn.execute(text("SELECT 1"))
