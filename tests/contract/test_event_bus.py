@@ -185,30 +185,47 @@ async def test_failures_retry_then_succeed_without_dead_letter(new_bus: BusFacto
     assert await list_dead_letters(bus.db) == []
 
 
+async def effects(bus: EventBus) -> list[tuple[str, str]]:
+    async with bus.db.read() as conn:
+        return [(r[0], r[1]) for r in await conn.execute(
+            sa.text("SELECT grp, event_id FROM test_effects ORDER BY id"))]
+
+
 async def test_poison_event_is_dead_lettered_and_replayable(new_bus: BusFactory) -> None:
     bus = await new_bus()
-    handled: list[str] = []
-    other_group: list[str] = []
+    async with bus.db.write() as conn:  # handler effects live in the database, transactionally
+        await conn.execute(sa.text(
+            "CREATE TABLE test_effects (id INTEGER PRIMARY KEY, grp TEXT, event_id TEXT)"
+            if bus.db.is_sqlite else
+            "CREATE TABLE test_effects (id SERIAL PRIMARY KEY, grp TEXT, event_id TEXT)"))
     poison = reaction("p", "poison")
     accept_poison = False
+
+    async def record(group: str, event: BaseEvent, ctx: HandlerContext) -> None:
+        await ctx.conn.execute(sa.text("INSERT INTO test_effects (grp, event_id) VALUES (:g, :e)"),
+                               {"g": group, "e": event.event_id})
 
     @bus.subscribe("reaction_detected", group="g")
     async def picky(event: BaseEvent, ctx: HandlerContext) -> None:
         if event.event_id == poison.event_id and not accept_poison:
             raise ValueError("cannot digest this one")
-        handled.append(event.event_id)
+        await record("g", event, ctx)
 
     @bus.subscribe("reaction_detected", group="other")
     async def audit(event: BaseEvent, ctx: HandlerContext) -> None:
-        other_group.append(event.event_id)
+        await record("other", event, ctx)
 
     await bus.start()
     after = [reaction("p", "next"), reaction("q", "x")]
     await bus.publish(poison)
     for event in after:
         await bus.publish(event)
-    await wait_for(lambda: len(handled) == 2)
-    assert sorted(handled) == sorted(e.event_id for e in after)
+    for _ in range(500):
+        if len([e for g, e in await effects(bus) if g == "g"]) == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert sorted(e for g, e in await effects(bus) if g == "g") == sorted(
+        e.event_id for e in after)
     letters = await list_dead_letters(bus.db)
     assert [(d.event_id, d.consumer_group, d.attempts) for d in letters] == [
         (poison.event_id, "g", 3)]
@@ -217,10 +234,15 @@ async def test_poison_event_is_dead_lettered_and_replayable(new_bus: BusFactory)
     accept_poison = True
     assert await replay_dead_letters(bus.db, None) == [letters[0].id]
     bus.notify()
-    await wait_for(lambda: poison.event_id in handled)
+    for _ in range(500):
+        if ("g", poison.event_id) in await effects(bus):
+            break
+        await asyncio.sleep(0.02)
     await asyncio.sleep(0.3)
-    assert handled.count(poison.event_id) == 1
-    assert other_group.count(poison.event_id) == 1  # the other group skipped the replay
+    done = await effects(bus)
+    assert done.count(("g", poison.event_id)) == 1
+    assert done.count(("other", poison.event_id)) == 1  # the other group skipped the replay
+    assert len(done) == 6
     assert await list_dead_letters(bus.db) == []
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from yabot.domain.events import BaseEvent, EventError, parse_event
+from yabot.events.group_commit import GroupCommit
 from yabot.events.ordering import run_in_key_order
 from yabot.events.transports.base import Delivery, Transport, TransportUnavailableError
 from yabot.logging import get_logger
@@ -74,6 +75,13 @@ class GroupWorker:
     _tasks: dict[int, asyncio.Task[None]] = field(default_factory=dict)
     _stopping: bool = False
     _main: asyncio.Task[None] | None = None
+    _group_commit: GroupCommit[Item] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._group_commit = GroupCommit(self._commit_items)
+
+    async def _commit_items(self, items: list[Item]) -> None:
+        await self.handle_batch(self.group, [(i.event, i.handlers) for i in items])
 
     async def start(self) -> None:
         self._main = asyncio.create_task(self._claim_loop(), name=f"group-{self.group}")
@@ -102,7 +110,12 @@ class GroupWorker:
             try:
                 owned = await self.transport.claim_partitions(self.group, self.consumer)
             except TransportUnavailableError:
-                owned = set()  # our leases may be lost; stop reading until Redis is back
+                # Keep the partition loops: cancelling them would abandon batches they have
+                # read (pending for this consumer, which reads only new messages if it keeps
+                # the lease). They finish and retry their acks; the transport stops their
+                # reads once the last successful claim is older than the lease TTL.
+                await asyncio.sleep(self.config.claim_interval)
+                continue
             for p, task in list(self._tasks.items()):
                 if p not in owned:
                     task.cancel()  # lease lost: unacked messages go to the new owner
@@ -137,7 +150,8 @@ class GroupWorker:
                 unacked = [d.message_id for d in batch]
 
     async def _process_batch(self, batch: list[Delivery]) -> None:
-        """Handle a batch in one transaction; if that fails, event by event with retries."""
+        """Handle a batch in one transaction (shared with other partitions' batches arriving
+        at the same time); if that fails, event by event with retries."""
         items: list[Item] = []
         for delivery in batch:
             try:
@@ -149,14 +163,9 @@ class GroupWorker:
             handlers = [s.handler for s in self.subscriptions if s.matches(event.event_type)]
             if handlers:
                 items.append(Item(delivery=delivery, event=event, handlers=handlers))
-        if not items:
+        if not items or await self._group_commit.submit(items):
             return
-        try:
-            await self.handle_batch(self.group, [(i.event, i.handlers) for i in items])
-            return
-        except Exception as exc:
-            log.info("batch rolled back; handling its events one by one", group=self.group,
-                     size=len(items), error=f"{type(exc).__name__}: {exc}")
+        log.info("handling a batch event by event", group=self.group, size=len(items))
         await self._retry_bookkeeping(
             run_in_key_order, items, lambda i: i.delivery.key or i.event.event_id,
             self._process, self.config.concurrency)
