@@ -12,7 +12,11 @@ from urllib.parse import urlsplit, urlunsplit
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel
+from redis.asyncio.sentinel import (
+    Sentinel,
+    SentinelManagedConnection,
+    SentinelManagedSSLConnection,
+)
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -31,6 +35,31 @@ def without_password(url: str) -> str:
     username = userinfo.split(":", 1)[0]
     netloc = f"{username}@{hostport}" if username else hostport
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+class _MasterResolving:
+    """Ask the sentinels for the master on every (re)connect, retries included.
+
+    redis-py (8.1; redis/redis-py#3874) re-resolves the master only in `connect()`: a
+    command retried after a dropped connection reconnects to the last host:port, so after
+    a failover the one immediate retry goes to the dead old master and the call fails.
+    """
+
+    async def connect_check_health(self, check_health: bool = True,
+                                   retry_socket_connect: bool = True) -> None:
+        conn: Any = self
+        if not conn.is_connected and conn.connection_pool.is_master:
+            conn.host, conn.port = await conn.connection_pool.get_master_address()
+        await super().connect_check_health(  # type: ignore[misc]
+            check_health=check_health, retry_socket_connect=retry_socket_connect)
+
+
+class _SentinelConnection(_MasterResolving, SentinelManagedConnection):
+    pass
+
+
+class _SentinelSSLConnection(_MasterResolving, SentinelManagedSSLConnection):
+    pass
 
 
 def build_client(settings: RedisSettings, *, socket_timeout: float, connect_timeout: float,
@@ -69,6 +98,8 @@ def build_client(settings: RedisSettings, *, socket_timeout: float, connect_time
             **options,
         )
         master = settings.sentinel_master or "mymaster"
-        client: Redis = sentinel.master_for(master, redis_class=Redis)
+        connection_class = _SentinelSSLConnection if options.get("ssl") else _SentinelConnection
+        client: Redis = sentinel.master_for(master, redis_class=Redis,
+                                            connection_class=connection_class)
         return client
     return Redis.from_url(url, **options)
