@@ -89,18 +89,19 @@ async def test_restart_resumes_without_losing_messages(
     private_redis.start()
     await transport.send([msg(i, key=f"k{i % 9}") for i in range(100, 150)])
     assert await transport.claim_partitions("g", "c1") == owned
-    ids = await read_all(transport, "g", "c1", 50)
+    ids = await read_all(transport, "g", "c1", 53)
     assert {f"e{i}" for i in range(100, 150)} <= set(ids)
+    # the failed read may have lost a reply: the owner takes back its own pending entries first
+    assert {d.event_id for d in in_flight} <= set(ids)
     inspector = aioredis.Redis.from_url(private_redis.url, decode_responses=True)
     try:
         lengths = [await inspector.xlen(transport.stream(q)) for q in range(PARTITIONS)]
         assert sum(lengths) == 150  # nothing XADDed before the crash was lost
     finally:
         await inspector.aclose()
-    await transport.release("g", "c1")  # the in-flight three survive for the next owner
+    await transport.release("g", "c1")
     assert p in await transport.claim_partitions("g", "c2")
-    again = await transport.read("g", "c2", p, count=10, block_ms=100)
-    assert [d.event_id for d in again] == [d.event_id for d in in_flight]
+    assert await transport.read("g", "c2", p, count=10, block_ms=100) == []  # all acked
     assert (await transport.health()).ok
 
 

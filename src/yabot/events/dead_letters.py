@@ -53,7 +53,10 @@ async def replay_dead_letters(db: Database, ids: Sequence[int] | None) -> list[i
         queued = set((await conn.execute(sa.select(outbox.c.event_id).where(
             outbox.c.event_id.in_([r["event_id"] for r in rows])))).scalars())
         for row in rows:
-            if row["event_id"] not in queued:
+            if row["event_id"] in queued:  # still there (unsettled): send it again
+                await conn.execute(outbox.update().where(outbox.c.event_id == row["event_id"])
+                                   .values(sent=False))
+            else:
                 await conn.execute(outbox.insert().values(
                     event_id=row["event_id"], event_type=row["event_type"],
                     partition_key=_user_of(row["event_data"]),

@@ -92,9 +92,11 @@ class Outbox:
                 await conn.execute(outbox.update().where(outbox.c.id.in_(ids)).values(sent=True))
 
     async def settle(self, event_ids: Sequence[str]) -> None:
-        """Delete rows a non-durable transport has fully delivered."""
+        """Delete rows a non-durable transport has fully delivered (not rows queued again
+        since, e.g. by a dead-letter replay)."""
         async with self.db.write() as conn:
-            await conn.execute(outbox.delete().where(outbox.c.event_id.in_(list(event_ids))))
+            await conn.execute(outbox.delete().where(outbox.c.event_id.in_(list(event_ids)),
+                                                     outbox.c.sent.is_(True)))
 
     async def reset_unsettled(self) -> None:
         """On start: rows sent but not settled before a restart are sent again."""

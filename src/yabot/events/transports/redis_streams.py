@@ -175,7 +175,8 @@ class RedisStreamsTransport(Transport):
             return []
         for attempt in (1, 2):
             try:
-                with _unavailable("read"):
+                with self._rereading_on_failure(group, consumer, partition), \
+                        _unavailable("read"):
                     while (group, consumer, partition) in self._takeover:
                         taken = await self._take_over(group, consumer, partition, count)
                         if taken:
@@ -187,6 +188,16 @@ class RedisStreamsTransport(Transport):
                 log.warning("redis_group_missing_recreating", group=group, partition=partition)
                 await self._create_group(group, range(partition, partition + 1))
         return []
+
+    @contextmanager
+    def _rereading_on_failure(self, group: str, consumer: str, partition: int) -> Iterator[None]:
+        """If a read fails, its reply may be lost while Redis recorded the entries as pending
+        for us: take over our own pending entries first on the next read."""
+        try:
+            yield
+        except TransportUnavailableError:
+            self._takeover.setdefault((group, consumer, partition), "0-0")
+            raise
 
     def _owns(self, group: str, consumer: str, partition: int) -> bool:
         """Owned as of the last claim, and that claim is younger than the lease TTL."""
