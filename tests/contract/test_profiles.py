@@ -29,6 +29,12 @@ async def test_profile_with_subscriptions_newest_first(relational_url: str) -> N
         assert (ana.username, ana.telegram_user_id, ana.is_active) == ("ana", 1, True)
         assert [(s.plan_type, s.status) for s in ana.subscriptions] == [
             ("vip", "active"), ("premium", "expired")]
+        newest, oldest = ana.subscriptions
+        assert newest.start_date.replace(tzinfo=None) == datetime(2026, 2, 1)
+        assert newest.end_date is None
+        assert oldest.end_date is not None
+        assert oldest.end_date.replace(tzinfo=None) == datetime(2026, 1, 31)
+        assert ana.registration_date is not None
         plain = await get_profile(db, "2")
         assert plain is not None
         assert plain.subscriptions == ()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.tables import subscriptions, user_profiles
@@ -46,18 +49,44 @@ _CONTEXT = (
     .order_by(subscriptions.c.id.desc()))
 
 
+
+
+@functools.cache
+def _context_sqlite() -> str:
+    return str(_CONTEXT.compile(dialect=sqlite.dialect()))
+
+_DATES = ("registration_date", "last_activity", "start_date", "end_date")
+
+
 async def get_profile(db: Database, user_id: str) -> ProfileRecord | None:
     """The profile with its subscriptions, or None for an unknown user."""
-    async with db.read() as conn:
-        rows = (await conn.execute(_CONTEXT, {"user_id": user_id})).all()
+    rows: list[dict[str, Any]]
+    if db.is_sqlite:  # the hot path of every update: one hop to SQLite's thread
+        raw = await db.run_sqlite(
+            lambda c: c.execute(_context_sqlite(), (user_id,)).fetchall(), write=False)
+        names = [c.name for c in (*_PROFILE, *_SUBSCRIPTION)]
+        rows = [_with_dates(dict(zip(names, r, strict=True))) for r in raw]
+    else:
+        async with db.read() as conn:
+            rows = [dict(r) for r in (await conn.execute(_CONTEXT, {"user_id": user_id}))
+                    .mappings()]
     if not rows:
         return None
     first = rows[0]
-    subs = tuple(SubscriptionRecord(plan_type=r.plan_type, status=r.status,
-                                    start_date=r.start_date, end_date=r.end_date)
-                 for r in rows if r.plan_type is not None)
+    subs = tuple(SubscriptionRecord(plan_type=r["plan_type"], status=r["status"],
+                                    start_date=r["start_date"], end_date=r["end_date"])
+                 for r in rows if r["plan_type"] is not None)
     return ProfileRecord(
-        user_id=first.user_id, telegram_user_id=first.telegram_user_id,
-        username=first.username, first_name=first.first_name, last_name=first.last_name,
-        language_code=first.language_code, registration_date=first.registration_date,
-        last_activity=first.last_activity, is_active=bool(first.is_active), subscriptions=subs)
+        user_id=first["user_id"], telegram_user_id=first["telegram_user_id"],
+        username=first["username"], first_name=first["first_name"],
+        last_name=first["last_name"], language_code=first["language_code"],
+        registration_date=first["registration_date"], last_activity=first["last_activity"],
+        is_active=bool(first["is_active"]), subscriptions=subs)
+
+
+def _with_dates(row: dict[str, Any]) -> dict[str, Any]:
+    """SQLite keeps DATETIME as text: parse it as SQLAlchemy would (naive UTC)."""
+    for name in _DATES:
+        if isinstance(row[name], str):
+            row[name] = datetime.fromisoformat(row[name])
+    return row
