@@ -7,7 +7,9 @@ both roles share one pooled engine.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -41,13 +43,28 @@ def sql_url(settings: StorageSettings) -> str:
     return f"sqlite+aiosqlite:///{settings.sqlite_database_path}"
 
 
+def _enable_wal(cur: Any) -> None:
+    """Switch a file to WAL. SQLite answers "locked" without calling the busy handler while
+    another process converts a fresh file, so retry here for up to the busy timeout."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as exc:  # the dialect wraps sqlite3.OperationalError
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        await_(asyncio.sleep(0.02))  # yields the loop: we run in SQLAlchemy's greenlet
+
+
 def _sqlite_pragmas(engine: AsyncEngine, begin: str | None) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
-        for pragma in (f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}", "journal_mode=WAL",
-                       "foreign_keys=ON", "synchronous=NORMAL"):
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        _enable_wal(cur)
+        for pragma in ("foreign_keys=ON", "synchronous=NORMAL"):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
 
