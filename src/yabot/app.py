@@ -17,7 +17,9 @@ from yabot.logging import get_logger
 from yabot.observability.health import HealthService
 from yabot.observability.metrics import Metrics, create_metrics
 from yabot.services.activity import register_activity_subscriber
+from yabot.services.container import DomainServices, build_services
 from yabot.services.content import seed_default_content
+from yabot.services.scheduler import build_scheduler
 from yabot.settings import Settings
 from yabot.storage.manager import DatabaseManager, RetryPolicy
 
@@ -33,6 +35,7 @@ class Services:
     bus: EventBus
     health: HealthService
     metrics: Metrics
+    domain: DomainServices
 
 
 async def start_services(settings: Settings, *, migrate: bool = True,
@@ -43,21 +46,27 @@ async def start_services(settings: Settings, *, migrate: bool = True,
         await stores.connect_all()
         if migrate:
             await stores.migrate()
-            await seed_default_content(stores.documents)
+            await seed_default_content(stores)
     except BaseException:
         await stores.disconnect_all()
         raise
     bus = create_event_bus(stores.sql, settings.redis, settings.events)
     register_activity_subscriber(bus)
+    domain = build_services(settings=settings, stores=stores, bus=bus)
+    try:
+        await domain.users.recover()  # finish or undo sagas a dead process left open
+    except Exception as exc:  # e.g. a store still down: the scheduler retries the pass
+        log.error("saga recovery failed at start-up", error=f"{type(exc).__name__}: {exc}")
     health = HealthService()
     health.add_source(stores.health_check)
     health.add_source(bus.health)
     return Services(settings=settings, stores=stores, bus=bus, health=health,
-                    metrics=create_metrics())
+                    metrics=create_metrics(), domain=domain)
 
 
 async def stop_services(services: Services, *, bus_started: bool = False) -> None:
     """Stop in order: event consumers and relay (drain, flush), then the stores."""
+    await services.domain.coordinator.stop()
     if bus_started:
         await services.bus.stop()
     await services.stores.disconnect_all()
@@ -89,6 +98,9 @@ async def serve(settings: Settings) -> int:
 
     services = await start_services(settings)
     await services.bus.start()
+    scheduler = build_scheduler(services.stores.sql, services.domain, services.bus)
+    await scheduler.start()  # after the bus: its jobs publish
+    services.domain.coordinator.start()
     try:
         if settings.bot.bot_token is None:
             log.info("BOT_TOKEN is not set: running without the Telegram bot")
@@ -110,5 +122,6 @@ async def serve(settings: Settings) -> int:
             return 1
         return 0
     finally:
+        await scheduler.stop()  # before the bus stops
         await stop_services(services, bus_started=True)
         log.info("stopped")

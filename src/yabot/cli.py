@@ -33,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     target = replay.add_mutually_exclusive_group(required=True)
     target.add_argument("ids", nargs="*", type=int, default=[], metavar="ID")
     target.add_argument("--all", action="store_true", help="every dead letter not yet replayed")
+    content = sub.add_parser("content", help="narrative content packs")
+    content_load = content.add_subparsers(dest="content_command", required=True).add_parser(
+        "load", help="validate and load a content pack (YAML or JSON), all or nothing")
+    content_load.add_argument("path", metavar="PATH")
     return parser
 
 
@@ -100,11 +104,30 @@ async def _events(settings: Settings, args: argparse.Namespace) -> int:
         await stop_services(services)
 
 
+async def _content(settings: Settings, args: argparse.Namespace) -> int:
+    from yabot.app import start_services, stop_services
+    from yabot.domain.errors import ContentError
+
+    services = await start_services(settings)
+    try:
+        fragments, items = await services.domain.narrative.load_pack_file(args.path)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(f"content error: {problem}", file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s); nothing was loaded", file=sys.stderr)
+        return 1
+    finally:
+        await stop_services(services)
+    print(f"loaded {fragments} fragment(s) and {items} item(s) from {args.path}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "run": _run,
     "migrate": _migrate,
     "health": _health,
     "events": _events,
+    "content": _content,
 }
 
 

@@ -30,3 +30,35 @@ class NotFoundError(YabotError):
 
 class ConflictError(YabotError):
     """The write conflicts with existing state (duplicate key, insufficient balance, ...)."""
+
+
+class InsufficientFundsError(ConflictError):
+    """A spend or transfer would take a wallet below zero."""
+
+    def __init__(self, user_id: str, balance: int, amount: int) -> None:
+        self.user_id, self.balance, self.amount = user_id, balance, amount
+        super().__init__(f"user {user_id!r} has {balance} besitos, cannot spend {amount}")
+
+
+class VipRequiredError(YabotError):
+    """The resource needs an active VIP plan that the user does not have (HTTP 403)."""
+
+    def __init__(self, user_id: str, resource: str) -> None:
+        self.user_id, self.resource = user_id, resource
+        super().__init__(f"{resource!r} needs an active VIP plan; user {user_id!r} has none")
+
+
+class InvalidChoiceError(YabotError):
+    """The choice does not belong to the user's current fragment (HTTP 409)."""
+
+    def __init__(self, user_id: str, choice_id: str, fragment_id: str | None) -> None:
+        self.user_id, self.choice_id, self.fragment_id = user_id, choice_id, fragment_id
+        super().__init__(f"choice {choice_id!r} is not offered by fragment {fragment_id!r}")
+
+
+class ContentError(YabotError):
+    """A content pack failed validation; `problems` lists 'file: fragment: field: message'."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from yabot.domain.context import current_correlation_id
 from yabot.domain.errors import YabotError
 
 SCHEMA_VERSION = 1
@@ -40,10 +41,12 @@ class BaseEvent(BaseModel):
     event_id: str = Field(default_factory=new_event_id, min_length=1)
     event_type: str
     timestamp: datetime = Field(default_factory=lambda: datetime.now(UTC))
-    correlation_id: str = Field(default_factory=new_event_id)
+    correlation_id: str = Field(default_factory=current_correlation_id)
     causation_id: str | None = None
     user_id: str | None = None
     payload: Payload
+    # per-user order across processes: assigned in the publishing transaction (coordinator)
+    sequence: int | None = Field(default=None, ge=1)
     schema_version: int = SCHEMA_VERSION
 
     def model_post_init(self, _context: Any) -> None:
@@ -183,6 +186,19 @@ class SubscriptionUpdated(BaseEvent):
     payload: SubscriptionUpdatedPayload
 
 
+class SubscriptionExpiringPayload(Payload):
+    plan_type: Literal["premium", "vip"]
+    end_date: datetime
+    subscription_id: int | None = None
+
+
+class SubscriptionExpiring(BaseEvent):
+    """A paid plan ends within 3 days (sent once per plan period)."""
+
+    event_type: Literal["subscription_expiring"] = "subscription_expiring"
+    payload: SubscriptionExpiringPayload
+
+
 class VipAccessPayload(Payload):
     resource: str
     reason: str | None = None
@@ -202,7 +218,8 @@ EVENT_TYPES: dict[str, type[BaseEvent]] = {
     cls.model_fields["event_type"].default: cls
     for cls in (UserRegistered, UserInteraction, UpdateReceived, CommandExecuted, UserActivity,
                 UserDeleted, ReactionDetected, DecisionMade, BesitosAwarded, BesitosSpent,
-                NarrativeHintUnlocked, SubscriptionUpdated, VipAccessGranted, VipAccessDenied)
+                NarrativeHintUnlocked, SubscriptionUpdated, VipAccessGranted, VipAccessDenied,
+                SubscriptionExpiring)
 }
 
 

@@ -1,49 +1,153 @@
-"""Narrative content packs (YAML or JSON): validation and loading into the document store."""
+"""Narrative content packs (YAML or JSON): validation and loading, all or nothing.
+
+A pack has `fragments`, `items` and `hints` (`{hint_id, fragment_id, threshold, text}`:
+unlocked when the user's besitos balance reaches `threshold`). Every problem is reported
+as `file: fragment X: field Y: message` before anything is written.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from yabot.domain.errors import ContentError
 from yabot.domain.models import Item, NarrativeFragment
 from yabot.logging import get_logger
-from yabot.storage.documents.base import DocumentStore
+from yabot.services import doc_tx, hints_sql
+from yabot.storage.manager import DatabaseManager
 
 log = get_logger(__name__)
 
 
+class Hint(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    hint_id: str = Field(min_length=1)
+    fragment_id: str = Field(min_length=1)
+    threshold: int = Field(gt=0)
+    text: str | None = None
+
+
 class ContentPack(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     fragments: list[NarrativeFragment] = Field(default_factory=list)
     items: list[Item] = Field(default_factory=list)
+    hints: list[Hint] = Field(default_factory=list)
 
 
-def parse_pack(raw: str) -> ContentPack:
-    """Parse YAML (a superset of JSON) into a validated pack."""
-    data: Any = yaml.safe_load(raw)
-    return ContentPack.model_validate(data or {})
+_KINDS = {"fragments": ("fragment", "fragment_id"), "items": ("item", "item_id"),
+          "hints": ("hint", "hint_id")}
+
+
+def _where(data: Any, loc: tuple[int | str, ...]) -> str:
+    """'fragment forest_001: field choices[0].next_fragment' from a validation location."""
+    if len(loc) >= 2 and loc[0] in _KINDS and isinstance(loc[1], int):
+        kind, key = _KINDS[str(loc[0])]
+        entries = data.get(loc[0]) if isinstance(data, dict) else None
+        entry = entries[loc[1]] if isinstance(entries, list) and loc[1] < len(entries) else None
+        name = entry.get(key) if isinstance(entry, dict) else None
+        label = f"{kind} {name}" if name else f"{kind} #{loc[1] + 1}"
+        rest = loc[2:]
+    else:
+        label, rest = "pack", loc
+    field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rest).lstrip(".")
+    return f"{label}: field {field or '(entry)'}"
+
+
+def parse_pack(raw: str, *, source: str = "<pack>") -> ContentPack:
+    """Parse YAML (a superset of JSON) into a pack; ContentError naming every problem."""
+    try:
+        data: Any = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise ContentError([f"{source}: not valid YAML or JSON: {exc}"]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ContentError([f"{source}: pack: field (root): must be a mapping with "
+                            "fragments, items and hints"])
+    try:
+        return ContentPack.model_validate(data)
+    except ValidationError as exc:
+        raise ContentError([f"{source}: {_where(data, tuple(e['loc']))}: {e['msg']}"
+                            for e in exc.errors()]) from None
+
+
+def _duplicates(ids: Iterable[str]) -> list[str]:
+    return sorted(i for i, n in Counter(ids).items() if n > 1)
+
+
+def check_pack(pack: ContentPack, *, source: str, stored: set[str]) -> list[str]:
+    """Cross-reference problems: duplicate ids, choices and hints pointing nowhere."""
+    problems: list[str] = []
+    for dup in _duplicates(f.fragment_id for f in pack.fragments):
+        problems.append(f"{source}: fragment {dup}: field fragment_id: duplicate fragment id")
+    for dup in _duplicates(i.item_id for i in pack.items):
+        problems.append(f"{source}: item {dup}: field item_id: duplicate item id")
+    for dup in _duplicates(h.hint_id for h in pack.hints):
+        problems.append(f"{source}: hint {dup}: field hint_id: duplicate hint id")
+    known = stored | {f.fragment_id for f in pack.fragments}
+    for fragment in pack.fragments:
+        for dup in _duplicates(c.id for c in fragment.choices):
+            problems.append(f"{source}: fragment {fragment.fragment_id}: field choices: "
+                            f"duplicate choice id {dup!r}")
+        for i, choice in enumerate(fragment.choices):
+            if choice.next_fragment is not None and choice.next_fragment not in known:
+                problems.append(
+                    f"{source}: fragment {fragment.fragment_id}: field "
+                    f"choices[{i}].next_fragment: choice {choice.id!r} points to unknown "
+                    f"fragment {choice.next_fragment!r}")
+    for hint in pack.hints:
+        if hint.fragment_id not in known:
+            problems.append(f"{source}: hint {hint.hint_id}: field fragment_id: unknown "
+                            f"fragment {hint.fragment_id!r}")
+    return problems
+
+
+async def stored_fragment_ids(stores: DatabaseManager) -> set[str]:
+    ids: set[str] = set()
+    page, offset = 500, 0
+    while batch := await stores.documents.fragments.list(limit=page, offset=offset):
+        ids.update(f.fragment_id for f in batch)
+        offset += page
+    return ids
+
+
+async def load_pack(stores: DatabaseManager, pack: ContentPack) -> tuple[int, int]:
+    """Write a checked pack. On the embedded default everything is one commit; with
+    separate stores hints commit first, then documents are upserted (re-running completes
+    an interrupted load: every write is an upsert)."""
+    if doc_tx.shares_sql(stores):
+        async with stores.sql.write() as conn:
+            await hints_sql.upsert_hints(conn, pack.hints)
+            for fragment in pack.fragments:
+                await doc_tx.upsert(conn, "narrative_fragments", fragment.fragment_id, fragment)
+            for item in pack.items:
+                await doc_tx.upsert(conn, "items", item.item_id, item)
+    else:
+        async with stores.sql.write() as conn:
+            await hints_sql.upsert_hints(conn, pack.hints)
+        for fragment in pack.fragments:
+            await stores.documents.fragments.upsert(fragment)
+        for item in pack.items:
+            await stores.documents.items.upsert(item)
+    return len(pack.fragments), len(pack.items)
 
 
 def default_pack() -> ContentPack:
     raw = resources.files("yabot.content").joinpath("default_story.yaml").read_text("utf-8")
-    return parse_pack(raw)
+    return parse_pack(raw, source="default_story.yaml")
 
 
-async def load_pack(store: DocumentStore, pack: ContentPack) -> tuple[int, int]:
-    """Upsert every fragment and item; returns (fragments, items) written."""
-    for fragment in pack.fragments:
-        await store.fragments.upsert(fragment)
-    for item in pack.items:
-        await store.items.upsert(item)
-    return len(pack.fragments), len(pack.items)
-
-
-async def seed_default_content(store: DocumentStore) -> bool:
+async def seed_default_content(stores: DatabaseManager) -> bool:
     """Load the demo story on first start (when the store has no fragment yet)."""
-    if await store.fragments.list(limit=1):
+    if await stores.documents.fragments.list(limit=1):
         return False
-    fragments, items = await load_pack(store, default_pack())
+    fragments, items = await load_pack(stores, default_pack())
     log.info("demo content loaded", fragments=fragments, items=items)
     return True

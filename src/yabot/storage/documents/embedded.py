@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.errors import ConflictError, NotFoundError
 from yabot.domain.models import (
@@ -104,6 +105,32 @@ class EmbeddedUsers(UserRepository):
     async def get(self, user_id: str) -> UserDocument | None:
         return await self._c.get(user_id, UserDocument)
 
+    # --- in a caller's transaction (documents in the same SQLite file as the tables) ---
+    @staticmethod
+    async def create_in(conn: AsyncConnection, user: UserDocument, *,
+                        replace: bool = False) -> None:
+        """Insert (or with `replace`, overwrite) the document inside `conn`'s transaction."""
+        verb = "INSERT OR REPLACE" if replace else "INSERT"
+        doc = _dump(user)
+        try:
+            await Database.run_sqlite_on(conn, lambda c: c.execute(
+                f"{verb} INTO doc_users (id, doc) VALUES (?, ?)", (user.user_id, doc)))
+        except sqlite3.IntegrityError as exc:
+            raise ConflictError(f"user {user.user_id!r} already exists") from exc
+
+    @staticmethod
+    async def delete_in(conn: AsyncConnection, user_id: str) -> bool:
+        """Delete the document inside `conn`'s transaction; False if there was none."""
+        removed: int = await Database.run_sqlite_on(conn, lambda c: c.execute(
+            "DELETE FROM doc_users WHERE id = ?", (user_id,)).rowcount)
+        return removed > 0
+
+    @staticmethod
+    def get_sync(conn: sqlite3.Connection, user_id: str) -> UserDocument | None:
+        """Read on the driver's thread, e.g. in the same hop as a relational read."""
+        row = conn.execute("SELECT doc FROM doc_users WHERE id = ?", (user_id,)).fetchone()
+        return None if row is None else UserDocument.model_validate_json(row[0])
+
     async def update_state(self, user_id: str, changes: Mapping[str, Any]) -> UserDocument:
         check_paths(changes)
         paths = {f"current_state.{k}": v for k, v in changes.items()}
@@ -172,6 +199,14 @@ class EmbeddedDocumentStore(DocumentStore):
         self.users = EmbeddedUsers(db)
         self.fragments = EmbeddedFragments(db)
         self.items = EmbeddedItems(db)
+
+    @property
+    def db(self) -> Database:
+        return self._db
+
+    def shares(self, db: Database) -> bool:
+        """True when the documents live in `db` itself, so one transaction covers both."""
+        return self._db is db
 
     async def connect(self) -> None:
         await self._db.ping()

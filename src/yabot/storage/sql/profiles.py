@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 from yabot.storage.sql.database import Database
-from yabot.storage.sql.tables import subscriptions, user_profiles
+from yabot.storage.sql.tables import subscriptions, user_profiles, wallets
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,6 +20,7 @@ class SubscriptionRecord:
     status: str
     start_date: datetime
     end_date: datetime | None
+    id: int | None = None  # the row: one per plan period
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,21 +35,22 @@ class ProfileRecord:
     last_activity: datetime | None
     is_active: bool
     subscriptions: tuple[SubscriptionRecord, ...]  # newest first
+    balance: int = 0  # besitos (wallets row; 0 without one)
 
 
 _PROFILE = [user_profiles.c[name] for name in (
     "user_id", "telegram_user_id", "username", "first_name", "last_name", "language_code",
     "registration_date", "last_activity", "is_active")]
 _SUBSCRIPTION = [subscriptions.c[name] for name in (
-    "plan_type", "status", "start_date", "end_date")]
+    "plan_type", "status", "start_date", "end_date", "id")]
+_BALANCE = (sa.select(wallets.c.balance).where(wallets.c.user_id == user_profiles.c.user_id)
+            .scalar_subquery().label("balance"))
 _CONTEXT = (
-    sa.select(*_PROFILE, *_SUBSCRIPTION)
+    sa.select(*_PROFILE, *_SUBSCRIPTION, _BALANCE)
     .select_from(user_profiles.outerjoin(
         subscriptions, subscriptions.c.user_id == user_profiles.c.user_id))
     .where(user_profiles.c.user_id == sa.bindparam("user_id"))
     .order_by(subscriptions.c.id.desc()))
-
-
 
 
 @functools.cache
@@ -64,7 +66,7 @@ async def get_profile(db: Database, user_id: str) -> ProfileRecord | None:
     if db.is_sqlite:  # the hot path of every update: one hop to SQLite's thread
         raw = await db.run_sqlite(
             lambda c: c.execute(_context_sqlite(), (user_id,)).fetchall(), write=False)
-        names = [c.name for c in (*_PROFILE, *_SUBSCRIPTION)]
+        names = [c.name for c in (*_PROFILE, *_SUBSCRIPTION)] + ["balance"]
         rows = [_with_dates(dict(zip(names, r, strict=True))) for r in raw]
     else:
         async with db.read() as conn:
@@ -74,14 +76,16 @@ async def get_profile(db: Database, user_id: str) -> ProfileRecord | None:
         return None
     first = rows[0]
     subs = tuple(SubscriptionRecord(plan_type=r["plan_type"], status=r["status"],
-                                    start_date=r["start_date"], end_date=r["end_date"])
+                                    start_date=r["start_date"], end_date=r["end_date"],
+                                    id=r["id"])
                  for r in rows if r["plan_type"] is not None)
     return ProfileRecord(
         user_id=first["user_id"], telegram_user_id=first["telegram_user_id"],
         username=first["username"], first_name=first["first_name"],
         last_name=first["last_name"], language_code=first["language_code"],
         registration_date=first["registration_date"], last_activity=first["last_activity"],
-        is_active=bool(first["is_active"]), subscriptions=subs)
+        is_active=bool(first["is_active"]), subscriptions=subs,
+        balance=int(first["balance"] or 0))
 
 
 def _with_dates(row: dict[str, Any]) -> dict[str, Any]:

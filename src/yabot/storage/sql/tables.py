@@ -95,3 +95,125 @@ leases = sa.Table(
     sa.Column("owner", sa.Text, nullable=False),
     sa.Column("expires_at", sa.Float, nullable=False),
 )
+
+# besitos (migration 0003): the wallet balance moves with its ledger entry, in one transaction
+wallets = sa.Table(
+    "wallets", metadata,
+    sa.Column("user_id", sa.Text, primary_key=True),
+    sa.Column("balance", sa.BigInteger, nullable=False, server_default=sa.text("0")),
+    sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now),
+    sa.CheckConstraint("balance >= 0", name="ck_wallets_balance_non_negative"),
+)
+
+besitos_ledger = sa.Table(
+    "besitos_ledger", metadata,
+    sa.Column("id", _id, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Text, nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),  # signed: > 0 award, < 0 spend
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("idempotency_key", sa.Text, nullable=False, unique=True),
+    sa.Column("balance_after", sa.BigInteger, nullable=False),
+    sa.Column("correlation_id", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now),
+    sa.CheckConstraint("amount <> 0", name="ck_besitos_ledger_amount_non_zero"),
+    sa.CheckConstraint("balance_after >= 0", name="ck_besitos_ledger_balance_non_negative"),
+    sa.Index("ix_besitos_ledger_user_id", "user_id", "id"),
+    sqlite_autoincrement=True,
+)
+
+# --- services --- (migration 0004)
+# saga state of writes that span both stores (create_user, delete_user): one open row per
+# (kind, user); the row is deleted when the saga is finished or undone
+workflows = sa.Table(
+    "workflows", metadata,
+    sa.Column("id", sa.Text, primary_key=True),  # "<kind>:<user_id>"
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("user_id", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),  # JSON: what the saga needs to finish
+    sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now),
+    sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now),
+    sa.CheckConstraint("state IN ('started', 'compensating')", name="ck_workflows_state"),
+)
+
+# the scheduler: when each job last ran (survives restarts; a claim makes a run unique)
+scheduled_jobs = sa.Table(
+    "scheduled_jobs", metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("last_run_at", sa.Float, nullable=False),  # epoch seconds of the last claim
+    sa.Column("last_status", sa.Text, nullable=False),  # running | ok | failed
+    sa.Column("last_error", sa.Text),
+    sa.Column("runs", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("last_owner", sa.Text),
+)
+
+# notices already sent per plan period (subscription row): `subscription_expiring` once each
+subscription_notices = sa.Table(
+    "subscription_notices", metadata,
+    sa.Column("subscription_id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now),
+)
+
+# --- ledger --- (migration 0005): per-user event order, coordinator workflows, hints
+event_sequences = sa.Table(  # the per-user counter that numbers the causal chain
+    "event_sequences", metadata,
+    sa.Column("user_id", sa.Text, primary_key=True),
+    sa.Column("last_sequence", sa.BigInteger, nullable=False),
+)
+
+ordering_cursors = sa.Table(  # next sequence a consumer group expects from a user
+    "ordering_cursors", metadata,
+    sa.Column("consumer_group", sa.Text, primary_key=True),
+    sa.Column("user_id", sa.Text, primary_key=True),
+    sa.Column("next_sequence", sa.BigInteger, nullable=False),
+)
+
+ordering_buffer = sa.Table(  # events that arrived ahead of their turn
+    "ordering_buffer", metadata,
+    sa.Column("consumer_group", sa.Text, primary_key=True),
+    sa.Column("user_id", sa.Text, primary_key=True),
+    sa.Column("sequence", sa.BigInteger, primary_key=True),
+    sa.Column("event_data", sa.Text, nullable=False),
+    sa.Column("buffered_at", sa.Float, nullable=False),  # epoch seconds
+)
+
+ordering_gaps = sa.Table(  # audit: sequences that never came (or came late)
+    "ordering_gaps", metadata,
+    sa.Column("id", _id, primary_key=True, autoincrement=True),
+    sa.Column("consumer_group", sa.Text, nullable=False),
+    sa.Column("user_id", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),  # "gap" | "late"
+    sa.Column("first_missing", sa.BigInteger, nullable=False),
+    sa.Column("last_missing", sa.BigInteger, nullable=False),
+    sa.Column("event_id", sa.Text),
+    sa.Column("detected_at", sa.DateTime(timezone=True), server_default=_now),
+    sqlite_autoincrement=True,
+)
+
+reaction_rewards = sa.Table(  # one reward per (user, chat:message), whatever the emoji
+    "reaction_rewards", metadata,
+    sa.Column("user_id", sa.Text, primary_key=True),
+    sa.Column("content_id", sa.Text, primary_key=True),
+    sa.Column("event_id", sa.Text, nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now),
+)
+
+narrative_hints = sa.Table(  # from content packs: unlocked at a besitos balance
+    "narrative_hints", metadata,
+    sa.Column("hint_id", sa.Text, primary_key=True),
+    sa.Column("fragment_id", sa.Text, nullable=False),
+    sa.Column("threshold", sa.BigInteger, nullable=False),
+    sa.Column("text", sa.Text),
+    sa.CheckConstraint("threshold > 0", name="ck_narrative_hints_threshold_positive"),
+)
+
+hint_unlocks = sa.Table(  # once per (user, hint)
+    "hint_unlocks", metadata,
+    sa.Column("user_id", sa.Text, primary_key=True),
+    sa.Column("hint_id", sa.Text, primary_key=True),
+    sa.Column("event_id", sa.Text, nullable=False),
+    sa.Column("unlocked_at", sa.DateTime(timezone=True), server_default=_now),
+)

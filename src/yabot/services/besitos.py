@@ -1,0 +1,152 @@
+"""BesitosService: an append-only ledger; the wallet balance moves in the same transaction.
+
+Every operation runs in one relational transaction: the ledger entry (unique idempotency
+key), the conditional wallet update (`balance + amount >= 0`, backed by a CHECK) and the
+`besitos_awarded`/`besitos_spent` outbox row commit together, or not at all. Pass `tx` (a
+`bus.transaction()` publisher or a handler's context) to run inside an open transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
+
+from yabot.domain.errors import ConflictError
+from yabot.domain.events import BaseEvent, BesitosAwarded, BesitosPayload, BesitosSpent
+from yabot.events.bus import EventBus, Publisher
+from yabot.services import ledger_sql as sql
+from yabot.services.sequencing import publish_sequenced
+from yabot.services.views import LedgerEntry, LedgerResult, WalletView
+from yabot.storage.manager import DatabaseManager
+
+T = TypeVar("T")
+
+
+def _positive(amount: int) -> None:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ValueError(f"amount must be a positive integer, got {amount!r}")
+
+
+class BesitosService:
+    def __init__(self, *, stores: DatabaseManager, bus: EventBus) -> None:
+        self.stores, self.bus = stores, bus
+
+    async def award(self, user_id: str, amount: int, reason: str, idempotency_key: str, *,
+                    tx: Publisher | None = None, cause: BaseEvent | None = None) -> LedgerResult:
+        """Add `amount` (> 0); publishes `besitos_awarded`; a seen key changes nothing."""
+        _positive(amount)
+        return await self._run(tx, lambda t: self._one(t, user_id, amount, reason,
+                                                       idempotency_key, cause))
+
+    async def spend(self, user_id: str, amount: int, reason: str, idempotency_key: str, *,
+                    tx: Publisher | None = None, cause: BaseEvent | None = None) -> LedgerResult:
+        """Take `amount` (> 0); InsufficientFundsError beyond the balance; `besitos_spent`."""
+        _positive(amount)
+        return await self._run(tx, lambda t: self._one(t, user_id, -amount, reason,
+                                                       idempotency_key, cause))
+
+    async def apply(self, user_id: str, amount: int, reason: str, idempotency_key: str, *,
+                    tx: Publisher | None = None, cause: BaseEvent | None = None) -> LedgerResult:
+        """Signed amount, as the API takes it: > 0 awards, < 0 spends (0 is a ValueError)."""
+        if amount < 0:
+            return await self.spend(user_id, -amount, reason, idempotency_key, tx=tx,
+                                    cause=cause)
+        return await self.award(user_id, amount, reason, idempotency_key, tx=tx, cause=cause)
+
+    async def transfer(self, from_user: str, to_user: str, amount: int, reason: str,
+                       idempotency_key: str, *, tx: Publisher | None = None,
+                       ) -> tuple[LedgerResult, LedgerResult]:
+        """Move `amount` between wallets (total unchanged); entries `{key}:out`/`{key}:in`."""
+        _positive(amount)
+        if from_user == to_user:
+            raise ValueError("cannot transfer to the same user")
+        return await self._run(tx, lambda t: self._transfer(t, from_user, to_user, amount,
+                                                            reason, idempotency_key))
+
+    async def wallet(self, user_id: str, *, limit: int = 10) -> WalletView:
+        """Balance and the newest `limit` ledger entries; NotFoundError("user")."""
+        if limit < 0:
+            raise ValueError("limit must be >= 0")
+        async with self.stores.sql.read() as conn:
+            await sql.require_users(conn, [user_id])
+            balance = await sql.balance(conn, user_id)
+            entries = await sql.recent_entries(conn, user_id, limit)
+        return WalletView(user_id=user_id, balance=balance, entries=entries)
+
+    async def balance(self, user_id: str) -> int:
+        """The current balance (0 without a wallet); does not check the user exists."""
+        async with self.stores.sql.read() as conn:
+            return await sql.balance(conn, user_id)
+
+    # --- internals -------------------------------------------------------------------
+    async def _run(self, tx: Publisher | None, fn: Callable[[Publisher], Awaitable[T]]) -> T:
+        if tx is not None:
+            return await fn(tx)
+        try:
+            async with self.bus.transaction() as own:
+                return await fn(own)
+        except IntegrityError:
+            # a concurrent writer used the same key first (PostgreSQL): now it is a replay
+            async with self.bus.transaction() as own:
+                return await fn(own)
+
+    async def _one(self, tx: Publisher, user_id: str, amount: int, reason: str, key: str,
+                   cause: BaseEvent | None) -> LedgerResult:
+        conn = tx.conn
+        seen = await sql.entry_by_key(conn, key)
+        if seen is None:
+            await sql.require_users(conn, [user_id])
+            await sql.lock_wallets(conn, [user_id])
+            seen = await sql.entry_by_key(conn, key) if not sql.is_sqlite(conn) else None
+        if seen is not None:
+            return await self._replay(conn, seen, user_id, amount)
+        entry = await sql.move(conn, user_id, amount, reason, key)
+        await publish_sequenced(tx, self._event(entry, cause))
+        return LedgerResult(user_id=user_id, balance=entry.balance_after, applied=True,
+                            entry=entry)
+
+    async def _transfer(self, tx: Publisher, from_user: str, to_user: str, amount: int,
+                        reason: str, key: str) -> tuple[LedgerResult, LedgerResult]:
+        conn = tx.conn
+        out_key, in_key = f"{key}:out", f"{key}:in"
+        seen = await sql.entry_by_key(conn, out_key)
+        if seen is None:
+            await sql.require_users(conn, [from_user, to_user])
+            await sql.lock_wallets(conn, [from_user, to_user])
+            seen = await sql.entry_by_key(conn, out_key) if not sql.is_sqlite(conn) else None
+        if seen is not None:
+            seen_in = await sql.entry_by_key(conn, in_key)
+            if seen_in is None:
+                raise ConflictError(f"idempotency key {out_key!r} is not a transfer")
+            return (await self._replay(conn, seen, from_user, -amount),
+                    await self._replay(conn, seen_in, to_user, amount))
+        out = await sql.move(conn, from_user, -amount, reason, out_key)
+        into = await sql.move(conn, to_user, amount, reason, in_key)
+        await publish_sequenced(tx, self._event(out, None), self._event(into, None))
+        return (LedgerResult(user_id=from_user, balance=out.balance_after, applied=True,
+                             entry=out),
+                LedgerResult(user_id=to_user, balance=into.balance_after, applied=True,
+                             entry=into))
+
+    @staticmethod
+    async def _replay(conn: sql.AsyncConnection, seen: LedgerEntry, user_id: str,
+                      amount: int) -> LedgerResult:
+        if seen.user_id != user_id or seen.amount != amount:
+            raise ConflictError(
+                f"idempotency key {seen.idempotency_key!r} was already used for "
+                f"{seen.amount:+d} besitos of user {seen.user_id!r}")
+        return LedgerResult(user_id=user_id, balance=await sql.balance(conn, user_id),
+                            applied=False, entry=seen)
+
+    @staticmethod
+    def _event(entry: LedgerEntry, cause: BaseEvent | None) -> BaseEvent:
+        payload = BesitosPayload(amount=abs(entry.amount), reason=entry.reason,
+                                 balance=entry.balance_after,
+                                 idempotency_key=entry.idempotency_key)
+        cls: type[BesitosAwarded | BesitosSpent] = (
+            BesitosAwarded if entry.amount > 0 else BesitosSpent)
+        if cause is not None:
+            return cause.follow(cls, user_id=entry.user_id, payload=payload)
+        return cls(user_id=entry.user_id, payload=payload)

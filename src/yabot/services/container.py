@@ -1,0 +1,41 @@
+"""build_services: the domain services over the stores and the bus, built from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from yabot.events.bus import EventBus
+from yabot.services.besitos import BesitosService
+from yabot.services.coordinator import CoordinatorService
+from yabot.services.narrative import NarrativeService
+from yabot.services.subscriptions import SubscriptionService
+from yabot.services.users import UserService
+from yabot.settings import Settings
+from yabot.storage.manager import DatabaseManager
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainServices:
+    """What the API, the bot and the admin panel call. They never touch a store directly."""
+
+    users: UserService
+    subscriptions: SubscriptionService
+    besitos: BesitosService
+    narrative: NarrativeService
+    coordinator: CoordinatorService
+
+
+def build_services(*, settings: Settings, stores: DatabaseManager,
+                   bus: EventBus) -> DomainServices:
+    """Create the services and register their bus subscribers (before `bus.start()`)."""
+    subscriptions = SubscriptionService(stores=stores, bus=bus)
+    besitos = BesitosService(stores=stores, bus=bus)
+    narrative = NarrativeService(stores=stores, bus=bus, subscriptions=subscriptions)
+    coordinator = CoordinatorService(
+        stores=stores, bus=bus, besitos=besitos, narrative=narrative,
+        subscriptions=subscriptions, reaction_reward=settings.bot.reaction_reward_besitos)
+    coordinator.register()
+    return DomainServices(
+        users=UserService(stores=stores, bus=bus, subscriptions=subscriptions),
+        subscriptions=subscriptions,
+        besitos=besitos, narrative=narrative, coordinator=coordinator)

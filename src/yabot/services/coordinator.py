@@ -1,0 +1,119 @@
+"""CoordinatorService: the workflows that follow user actions (bus subscribers).
+
+One consumer group (`coordinator`) sees every event and runs each user's sequenced events
+in order (`PerUserOrder`): `reaction_detected` → award (once per user and message) →
+`besitos_awarded` → hint rules → `narrative_hint_unlocked`. Each step commits with the
+handler's transaction; all workflow state is in relational tables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from yabot.domain.errors import NotFoundError
+from yabot.domain.events import (
+    BaseEvent,
+    BesitosAwarded,
+    ReactionDetected,
+    ReactionDetectedPayload,
+    UserInteraction,
+    UserInteractionPayload,
+)
+from yabot.events.bus import EventBus, Publisher
+from yabot.logging import get_logger
+from yabot.services import ledger_sql
+from yabot.services.besitos import BesitosService
+from yabot.services.narrative import NarrativeService
+from yabot.services.sequencing import publish_sequenced
+from yabot.services.subscriptions import SubscriptionService
+from yabot.services.user_order import OrderingConfig, PerUserOrder
+from yabot.storage.manager import DatabaseManager
+from yabot.storage.sql.tables import reaction_rewards
+
+log = get_logger(__name__)
+GROUP = "coordinator"
+
+
+def reaction_content_id(chat_id: int, message_id: int) -> str:
+    """What a reaction is to: one message of one chat (the emoji does not matter)."""
+    return f"{chat_id}:{message_id}"
+
+
+class CoordinatorService:
+    def __init__(self, *, stores: DatabaseManager, bus: EventBus, besitos: BesitosService,
+                 narrative: NarrativeService, subscriptions: SubscriptionService,
+                 reaction_reward: int, ordering: OrderingConfig | None = None) -> None:
+        self.stores, self.bus = stores, bus
+        self.besitos, self.narrative, self.subscriptions = besitos, narrative, subscriptions
+        self.reaction_reward = reaction_reward
+        self.order = PerUserOrder(group=GROUP, bus=bus, dispatch=self._dispatch,
+                                  config=ordering)
+
+    def register(self) -> None:
+        """Subscribe the workflows to the bus (call before `bus.start()`)."""
+        self.bus.add_subscriber("*", self.order.handle, group=GROUP)
+        self.narrative.register()
+
+    def start(self) -> None:
+        """Start the gap sweeper (it also starts with the first event handled)."""
+        self.order.start()
+
+    async def stop(self) -> None:
+        await self.order.stop()
+
+    async def record_reaction(self, user_id: str, *, chat_id: int, message_id: int,
+                              reaction_type: str) -> None:
+        """Publish `reaction_detected`; the award (once per user, chat, message) follows."""
+        event = ReactionDetected(user_id=user_id, payload=ReactionDetectedPayload(
+            content_id=reaction_content_id(chat_id, message_id), reaction_type=reaction_type,
+            metadata={"chat_id": chat_id, "message_id": message_id}))
+        async with self.bus.transaction() as tx:
+            await publish_sequenced(tx, event)
+
+    async def process_user_interaction(self, user_id: str, action: str,
+                                       context: dict[str, Any] | None = None) -> None:
+        """Publish `user_interaction` (e.g. /start) for the workflows that follow it."""
+        event = UserInteraction(user_id=user_id, payload=UserInteractionPayload(
+            action=action, context=context or {}))
+        async with self.bus.transaction() as tx:
+            await publish_sequenced(tx, event)
+
+    async def validate_vip_access(self, user_id: str, resource: str) -> bool:
+        """True with an active VIP plan; publishes vip_access_granted/denied."""
+        return await self.narrative.check_vip(user_id, resource)
+
+    # --- workflows (in the handler's transaction, in per-user order) -----------------
+    async def _dispatch(self, event: BaseEvent, tx: Publisher) -> None:
+        if isinstance(event, ReactionDetected):
+            await self._reward_reaction(event, tx)
+        elif isinstance(event, BesitosAwarded):
+            await self._hint_rules(event, tx)
+
+    async def _reward_reaction(self, event: ReactionDetected, tx: Publisher) -> None:
+        assert event.user_id is not None
+        user, content_id = event.user_id, event.payload.content_id
+        if self.reaction_reward <= 0:
+            return
+        try:
+            await ledger_sql.require_users(tx.conn, [user])
+        except NotFoundError:
+            log.warning("reaction from an unknown user: no reward", user_id=user,
+                        event_id=event.event_id)
+            return
+        dialect = sqlite if tx.conn.dialect.name == "sqlite" else postgresql
+        first = (await tx.conn.execute(
+            dialect.insert(reaction_rewards).values(
+                user_id=user, content_id=content_id, event_id=event.event_id,
+                amount=self.reaction_reward)
+            .on_conflict_do_nothing().returning(reaction_rewards.c.user_id))).first()
+        if first is None:
+            return  # this user was rewarded for this message already
+        await self.besitos.award(user, self.reaction_reward, "reaction",
+                                 f"reaction:{user}:{content_id}", tx=tx, cause=event)
+
+    async def _hint_rules(self, event: BesitosAwarded, tx: Publisher) -> None:
+        assert event.user_id is not None
+        await self.narrative.unlock_hints(event.user_id, event.payload.balance, tx=tx,
+                                          cause=event)

@@ -1,0 +1,221 @@
+"""NarrativeService: fragments, the user's progress through the story, the VIP gate, hints.
+
+`process_choice` commits the progress and `decision_made` together when documents live in
+the relational SQLite database (the default). With separate stores the relational commit
+(the event) comes first and the document change is applied right after, idempotently (by
+step number); the `narrative-progress` subscriber repairs a change lost to a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from yabot.domain.errors import ContentError, InvalidChoiceError, NotFoundError, VipRequiredError
+from yabot.domain.events import (
+    BaseEvent,
+    DecisionMade,
+    DecisionMadePayload,
+    NarrativeHintUnlocked,
+    NarrativeHintUnlockedPayload,
+    VipAccessDenied,
+    VipAccessGranted,
+    VipAccessPayload,
+)
+from yabot.domain.models import ChoiceMade, NarrativeFragment, NarrativeProgress, UserDocument
+from yabot.events.bus import EventBus, HandlerContext, Publisher
+from yabot.services import content, doc_tx, hints_sql
+from yabot.services.sequencing import publish_sequenced
+from yabot.services.subscriptions import SubscriptionService
+from yabot.services.views import ChoiceOutcome
+from yabot.storage.manager import DatabaseManager
+from yabot.storage.sql.tables import narrative_hints
+
+START_FRAGMENT = "fragment_001"
+PROGRESS_GROUP = "narrative-progress"
+
+
+class _Moved(Exception):
+    """The user's document changed between read and write: read again."""
+
+
+def advance(progress: NarrativeProgress, current: str, choice_id: str,
+            target: str) -> NarrativeProgress:
+    """Progress after taking `choice_id` on `current` towards `target`."""
+    completed = list(progress.completed_fragments)
+    if current not in completed:
+        completed.append(current)
+    return NarrativeProgress(
+        current_fragment=target, completed_fragments=completed,
+        choices_made=[*progress.choices_made, ChoiceMade(fragment=current, choice=choice_id)])
+
+
+class NarrativeService:
+    def __init__(self, *, stores: DatabaseManager, bus: EventBus,
+                 subscriptions: SubscriptionService) -> None:
+        self.stores, self.bus, self.subscriptions = stores, bus, subscriptions
+
+    def register(self) -> None:
+        """With separate stores, subscribe the progress repair (call before `bus.start()`)."""
+        if not doc_tx.shares_sql(self.stores):
+            self.bus.add_subscriber("decision_made", self._repair_progress, group=PROGRESS_GROUP)
+
+    # --- fragments ----------------------------------------------------------------------
+    async def get_fragment(self, fragment_id: str, *,
+                           user_id: str | None = None) -> NarrativeFragment:
+        """NotFoundError("fragment"). With `user_id`, a VIP fragment checks the plan:
+        VipRequiredError when not VIP; publishes vip_access_granted/denied either way."""
+        fragment = await self._fragment(fragment_id)
+        if (user_id is not None and fragment.metadata.vip_required
+                and not await self.check_vip(user_id, f"fragment:{fragment_id}")):
+            raise VipRequiredError(user_id, fragment_id)
+        return fragment
+
+    async def list_fragments(self, *, limit: int = 100,
+                             offset: int = 0) -> list[NarrativeFragment]:
+        return await self.stores.documents.fragments.list(limit=limit, offset=offset)
+
+    async def check_vip(self, user_id: str, resource: str, *,
+                        tx: Publisher | None = None) -> bool:
+        """True with an active VIP plan; publishes vip_access_granted or _denied."""
+        vip = await self.subscriptions.is_vip(user_id)
+        payload = VipAccessPayload(resource=resource,
+                                   reason=None if vip else "no active VIP plan")
+        event = (VipAccessGranted if vip else VipAccessDenied)(user_id=user_id, payload=payload)
+        if tx is not None:
+            await publish_sequenced(tx, event)
+        else:
+            async with self.bus.transaction() as own:
+                await publish_sequenced(own, event)
+        return vip
+
+    # --- progress -----------------------------------------------------------------------
+    async def current(self, user_id: str) -> NarrativeFragment:
+        """The user's current fragment (the start fragment when they have none)."""
+        doc = await self._user(user_id)
+        return await self._fragment(doc.current_state.narrative_progress.current_fragment
+                                    or START_FRAGMENT)
+
+    async def start(self, user_id: str) -> NarrativeFragment:
+        """Put the user on the start fragment and return it."""
+        fragment = await self._fragment(START_FRAGMENT)
+        await self._user(user_id)
+        await self.stores.documents.users.update_state(
+            user_id, {"narrative_progress.current_fragment": START_FRAGMENT})
+        return fragment
+
+    async def process_choice(self, user_id: str, choice_id: str) -> ChoiceOutcome:
+        """InvalidChoiceError if the choice is not on the current fragment; otherwise move on
+        (or stop at the VIP gate), update progress and publish `decision_made`."""
+        for _ in range(5):
+            try:
+                return await self._choose(user_id, choice_id)
+            except _Moved:
+                continue
+        raise InvalidChoiceError(user_id, choice_id, None)  # the state kept moving under us
+
+    async def _choose(self, user_id: str, choice_id: str) -> ChoiceOutcome:
+        doc = await self._user(user_id)
+        progress = doc.current_state.narrative_progress
+        current = await self._fragment(progress.current_fragment or START_FRAGMENT)
+        choice = next((c for c in current.choices if c.id == choice_id), None)
+        if choice is None:
+            raise InvalidChoiceError(user_id, choice_id, current.fragment_id)
+        target = (await self._fragment(choice.next_fragment) if choice.next_fragment
+                  else current)
+        if target.metadata.vip_required and not await self.check_vip(
+                user_id, f"fragment:{target.fragment_id}"):
+            return ChoiceOutcome(user_id=user_id, choice_id=choice_id, fragment=current,
+                                 vip_denied=True, denied_fragment_id=target.fragment_id)
+        new = advance(progress, current.fragment_id, choice_id, target.fragment_id)
+        event = DecisionMade(user_id=user_id, payload=DecisionMadePayload(
+            choice_id=choice_id, context={"fragment_id": current.fragment_id,
+                                          "next_fragment_id": target.fragment_id,
+                                          "step": len(new.choices_made)}))
+        shared = doc_tx.shares_sql(self.stores)
+        async with self.bus.transaction() as tx:
+            if shared and await doc_tx.set_user_state(
+                    tx.conn, user_id, {"narrative_progress": new.model_dump(mode="json")},
+                    expect_version=doc.version) is None:
+                raise _Moved
+            await publish_sequenced(tx, event)
+            hints = await hints_sql.unlocked_for(tx.conn, user_id, target.fragment_id)
+        if not shared:
+            await self._apply_progress(user_id, event)
+        return ChoiceOutcome(user_id=user_id, choice_id=choice_id, fragment=target,
+                             hints_unlocked=hints)
+
+    async def _apply_progress(self, user_id: str, event: BaseEvent) -> None:
+        """Separate stores: apply a decision to the document unless already applied."""
+        assert isinstance(event, DecisionMade)
+        ctx = event.payload.context
+        doc = await self.stores.documents.users.get(user_id)
+        if doc is None:
+            return  # the user was deleted since
+        progress = doc.current_state.narrative_progress
+        if len(progress.choices_made) >= int(ctx["step"]):
+            return
+        new = advance(progress, str(ctx["fragment_id"]), event.payload.choice_id,
+                      str(ctx["next_fragment_id"]))
+        await self.stores.documents.users.update_state(
+            user_id, {"narrative_progress": new.model_dump(mode="json")})
+
+    async def _repair_progress(self, event: BaseEvent, _ctx: HandlerContext) -> None:
+        if event.user_id is not None:
+            await self._apply_progress(event.user_id, event)
+
+    # --- hints --------------------------------------------------------------------------
+    async def unlock_hints(self, user_id: str, balance: int, *, tx: Publisher,
+                           cause: BaseEvent | None = None) -> list[str]:
+        """Publish `narrative_hint_unlocked` for hints reached at `balance`, once each."""
+        unlocked: list[str] = []
+        for hint_id, fragment_id in await hints_sql.reached(tx.conn, user_id, balance):
+            payload = NarrativeHintUnlockedPayload(hint_id=hint_id, fragment_id=fragment_id)
+            event = (cause.follow(NarrativeHintUnlocked, payload=payload) if cause is not None
+                     else NarrativeHintUnlocked(user_id=user_id, payload=payload))
+            if await hints_sql.unlock(tx.conn, user_id, hint_id, event.event_id):
+                await publish_sequenced(tx, event)
+                unlocked.append(hint_id)
+        return unlocked
+
+    async def unlocked_hints(self, user_id: str) -> list[content.Hint]:
+        """The hints this user has unlocked, with their text."""
+        async with self.stores.sql.read() as conn:
+            ids = await hints_sql.unlocked_for(conn, user_id)
+            rows = (await conn.execute(sa.select(narrative_hints)
+                                       .where(narrative_hints.c.hint_id.in_(ids)))).mappings()
+            return [content.Hint(**dict(r)) for r in rows]
+
+    # --- content packs ------------------------------------------------------------------
+    async def load_pack_file(self, path: str) -> tuple[int, int]:
+        """Validate then load a YAML/JSON pack, all or nothing; ContentError names
+        file, fragment and field. Returns (fragments, items) loaded."""
+        try:
+            raw = await asyncio.to_thread(Path(path).read_text, "utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ContentError([f"{path}: cannot read the file: {exc}"]) from None
+        return await self.load_pack_text(raw, source=path)
+
+    async def load_pack_text(self, raw: str, *, source: str) -> tuple[int, int]:
+        """As `load_pack_file`, for an uploaded pack (`source` names it in errors)."""
+        pack = content.parse_pack(raw, source=source)
+        stored = await content.stored_fragment_ids(self.stores)
+        problems = content.check_pack(pack, source=source, stored=stored)
+        if problems:
+            raise ContentError(problems)
+        return await content.load_pack(self.stores, pack)
+
+    # --- helpers ------------------------------------------------------------------------
+    async def _fragment(self, fragment_id: str) -> NarrativeFragment:
+        fragment = await self.stores.documents.fragments.get(fragment_id)
+        if fragment is None:
+            raise NotFoundError("fragment", fragment_id)
+        return fragment
+
+    async def _user(self, user_id: str) -> UserDocument:
+        doc = await self.stores.documents.users.get(user_id)
+        if doc is None:
+            raise NotFoundError("user", user_id)
+        return doc

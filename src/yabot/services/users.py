@@ -1,0 +1,131 @@
+"""UserService: registration across both stores, the unified user view, updates, deletion.
+
+Embedded default (documents in the relational SQLite file): registration and deletion are
+ONE transaction (profile, document, outbox event). Separate stores: sagas (user_sagas.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from yabot.domain.errors import NotFoundError
+from yabot.domain.events import UserDeleted, UserDeletedPayload
+from yabot.domain.models import Preferences, UserDocument
+from yabot.events.bus import EventBus
+from yabot.logging import get_logger
+from yabot.services.subscriptions import SubscriptionService, subscription_view
+from yabot.services.user_rows import (
+    PROFILE_FIELDS,
+    delete_user_rows,
+    insert_profile,
+    profile_exists,
+    profile_view,
+    registered_event,
+)
+from yabot.services.user_sagas import UserSagas
+from yabot.services.views import TelegramUser, UserContext
+from yabot.storage.documents.embedded import EmbeddedDocumentStore, EmbeddedUsers
+from yabot.storage.manager import DatabaseManager
+from yabot.storage.sql.profiles import get_profile
+from yabot.storage.sql.tables import user_profiles
+
+log = get_logger(__name__)
+
+
+class UserService:
+    def __init__(self, *, stores: DatabaseManager, bus: EventBus,
+                 subscriptions: SubscriptionService | None = None) -> None:
+        self.stores, self.bus = stores, bus
+        self.subscriptions = subscriptions or SubscriptionService(stores=stores, bus=bus)
+        docs = stores.documents
+        self.atomic = isinstance(docs, EmbeddedDocumentStore) and docs.shares(stores.sql)
+        self.sagas = UserSagas(stores=stores, bus=bus)
+
+    async def create_user(self, tg: TelegramUser) -> bool:
+        """Register the user in both stores and publish `user_registered`; idempotent per
+        Telegram id. Returns True when the user was created by this call."""
+        if not self.atomic:
+            return await self.sagas.create_user(tg)
+        if await profile_exists(self.stores.sql, str(tg.id)):
+            return False
+        async with self.bus.transaction() as tx:
+            if not await insert_profile(self.stores.sql, tx.conn, tg):
+                return False  # registered concurrently
+            await EmbeddedUsers.create_in(tx.conn, UserDocument(user_id=str(tg.id)),
+                                          replace=True)
+            await tx.publish(registered_event(tg))
+        return True
+
+    async def recover(self, *, min_age: float = 0) -> int:
+        """Finish or undo the sagas a dead process left open (start-up: all of them; the
+        periodic pass leaves young ones to the process still running them)."""
+        return await self.sagas.recover(min_age=min_age)
+
+    async def get_user_context(self, user_id: str) -> UserContext:
+        """Profile, subscription, state, preferences and balance; NotFoundError("user")."""
+        profile = await get_profile(self.stores.sql, user_id)
+        if profile is None:
+            raise NotFoundError("user", user_id)
+        state = await self.stores.documents.users.get(user_id)
+        if state is None:  # cannot happen after a finished registration; never hide the user
+            log.warning("user document missing; showing defaults", user_id=user_id)
+            state = UserDocument(user_id=user_id)
+        now = datetime.now(UTC)
+        await self.subscriptions.expire_if_due(profile.subscriptions, now)
+        return UserContext(profile=profile_view(profile),
+                           subscription=subscription_view(user_id, profile.subscriptions, now),
+                           state=state, besitos=profile.balance)
+
+    async def get_state(self, user_id: str) -> UserDocument:
+        """The user's document (current_state, preferences); NotFoundError("user")."""
+        doc = await self.stores.documents.users.get(user_id)
+        if doc is None:
+            raise NotFoundError("user", user_id)
+        return doc
+
+    async def update_user_state(self, user_id: str, changes: Mapping[str, Any]) -> UserDocument:
+        """Set `current_state` fields by dotted path; NotFoundError("user")."""
+        return await self.stores.documents.users.update_state(user_id, changes)
+
+    async def update_user_profile(self, user_id: str, changes: Mapping[str, Any]) -> None:
+        """Update username/first_name/last_name/language_code; NotFoundError("user")."""
+        if not changes:
+            raise ValueError("no fields to update")
+        unknown = sorted(set(changes) - set(PROFILE_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown profile field(s): {', '.join(unknown)}; "
+                             f"allowed: {', '.join(PROFILE_FIELDS)}")
+        bad = [k for k, v in changes.items() if v is not None and not isinstance(v, str)]
+        if bad:
+            raise ValueError(f"profile field(s) must be text or null: {', '.join(bad)}")
+        async with self.stores.sql.write() as conn:
+            found = await conn.execute(user_profiles.update()
+                                       .where(user_profiles.c.user_id == user_id)
+                                       .values(**changes).returning(user_profiles.c.user_id))
+            if found.first() is None:
+                raise NotFoundError("user", user_id)
+
+    async def update_preferences(self, user_id: str, changes: Mapping[str, Any]) -> Preferences:
+        """Partial update; returns the whole new preferences; NotFoundError("user")."""
+        checked = Preferences.model_validate(dict(changes))  # types of the known fields
+        values = {k: getattr(checked, k) if k in Preferences.model_fields else v
+                  for k, v in changes.items()}
+        return await self.stores.documents.users.set_preferences(user_id, values)
+
+    async def delete_user(self, user_id: str, *, reason: str | None = None) -> None:
+        """Remove the user from both stores and publish `user_deleted`; NotFoundError("user").
+
+        The wallet and the user's ledger entries are deleted with the profile (not
+        anonymised): see `delete_user_rows` and docs/architecture.md.
+        """
+        if not self.atomic:
+            await self.sagas.delete_user(user_id, reason)
+            return
+        async with self.bus.transaction() as tx:
+            if not await delete_user_rows(tx.conn, user_id):
+                raise NotFoundError("user", user_id)
+            await EmbeddedUsers.delete_in(tx.conn, user_id)
+            await tx.publish(UserDeleted(user_id=user_id,
+                                         payload=UserDeletedPayload(reason=reason)))

@@ -1,0 +1,103 @@
+"""What the domain services take and return: plain frozen models, shared by API, bot and admin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from yabot.domain.models import NarrativeFragment, Preferences, UserDocument
+
+PlanType = Literal["free", "premium", "vip"]
+PlanStatus = Literal["active", "inactive", "cancelled", "expired"]
+
+
+class View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class TelegramUser(View):
+    """The `from` of a Telegram update: what registration needs."""
+
+    id: int = Field(gt=0)
+    username: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    language_code: str | None = None
+
+
+class Profile(View):
+    user_id: str
+    telegram_user_id: int
+    username: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    language_code: str | None = None
+    registration_date: datetime | None = None
+    last_activity: datetime | None = None
+    is_active: bool = True
+
+
+class SubscriptionView(View):
+    """The contract's subscription shape; a user without a paid plan is free/active."""
+
+    user_id: str
+    plan_type: PlanType
+    status: PlanStatus
+    start_date: datetime | None = None
+    end_date: datetime | None = None
+    is_vip: bool
+
+
+class LedgerEntry(View):
+    id: int
+    user_id: str
+    amount: int  # signed: > 0 award, < 0 spend
+    reason: str
+    idempotency_key: str
+    balance_after: int
+    created_at: datetime
+
+
+class LedgerResult(View):
+    """Outcome of award/spend: `applied` is False when the idempotency key was seen before."""
+
+    user_id: str
+    balance: int
+    applied: bool
+    entry: LedgerEntry
+
+
+class WalletView(View):
+    user_id: str
+    balance: int
+    entries: list[LedgerEntry]  # newest first
+
+
+class UserContext(View):
+    """One view of a user across both stores."""
+
+    profile: Profile
+    subscription: SubscriptionView
+    state: UserDocument  # current_state + preferences (document store)
+    besitos: int
+
+    @property
+    def user_id(self) -> str:
+        return self.profile.user_id
+
+    @property
+    def preferences(self) -> Preferences:
+        return self.state.preferences
+
+
+class ChoiceOutcome(View):
+    """Result of `process_choice`: the fragment the user is now on, or the VIP gate."""
+
+    user_id: str
+    choice_id: str
+    fragment: NarrativeFragment  # the new current fragment (unchanged when vip_denied)
+    vip_denied: bool = False
+    denied_fragment_id: str | None = None
+    hints_unlocked: list[str] = Field(default_factory=list)
