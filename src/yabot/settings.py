@@ -143,6 +143,7 @@ class EventSettings(BaseSettings):
     max_deliveries: int = Field(5, ge=1, le=100)
     concurrency: int = Field(32, ge=1, le=1024)
     log_retention_days: int = Field(30, ge=1)
+    processed_retention_days: int = Field(7, ge=1)
     publish_channel: bool = False
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import sqlite3
@@ -19,14 +18,14 @@ from yabot.domain.events import BaseEvent, validate_event
 from yabot.events.outbox import Outbox
 from yabot.events.processor import ConsumerConfig, GroupWorker, Handler, Subscription
 from yabot.events.relay import Relay, RelayConfig
+from yabot.events.retention import purge_older_than
 from yabot.events.transports.base import DeadLetter, Delivery, Transport
 from yabot.logging import get_logger
 from yabot.storage.manager import ComponentHealth, probe
 from yabot.storage.sql.database import Database
-from yabot.storage.sql.tables import dead_letters, processed_events
+from yabot.storage.sql.tables import dead_letters, event_log, processed_events
 
 log = get_logger(__name__)
-PURGE_INTERVAL_S = 3600
 _MARK_PG = (pg_insert(processed_events).on_conflict_do_nothing()
             .returning(processed_events.c.event_id))
 
@@ -36,6 +35,8 @@ class BusConfig:
     relay: RelayConfig = field(default_factory=RelayConfig)
     consumer: ConsumerConfig = field(default_factory=ConsumerConfig)
     event_log_retention: timedelta = timedelta(days=30)
+    # longer than any redelivery: a mark must outlive every retry of its event
+    processed_retention: timedelta = timedelta(days=7)
 
 
 @dataclass(kw_only=True)
@@ -66,7 +67,6 @@ class EventBus:
         self.consumer_name = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self._workers: dict[str, GroupWorker] = {}
         self._started = False
-        self._maintenance: asyncio.Task[None] | None = None
 
     # --- subscribing ---------------------------------------------------------------
     def subscribe(self, pattern: str, *, group: str) -> Callable[[Handler], Handler]:
@@ -122,14 +122,11 @@ class EventBus:
                 await worker.start()  # creates its consumer group, retrying while Redis is down
         if relay:
             await self.relay.start()
-            self._maintenance = asyncio.create_task(self._purge_loop(), name="event-log-purge")
         log.info("event bus started", transport=self.transport.name,
                  groups=sorted(self._workers) if consume else [], relay=relay)
 
     async def stop(self) -> None:
         """Stop intake, drain in-flight handlers, flush the relay, close the transport."""
-        if self._maintenance is not None:
-            self._maintenance.cancel()
         for worker in self._workers.values():
             await worker.stop()
         await self.relay.stop()
@@ -137,18 +134,15 @@ class EventBus:
         log.info("event bus stopped")
 
     async def purge_event_log(self) -> int:
-        """Delete audit rows older than the retention setting."""
-        return await self.outbox.purge_event_log(self.config.event_log_retention)
+        """Delete audit rows older than the event-log retention, in short batches."""
+        return await purge_older_than(self.db, event_log, event_log.c.timestamp,
+                                      self.config.event_log_retention)
 
-    async def _purge_loop(self) -> None:
-        while True:
-            try:
-                removed = await self.purge_event_log()
-                if removed:
-                    log.info("event log purged", removed=removed)
-            except Exception as exc:
-                log.warning("event log purge failed", error=str(exc))
-            await asyncio.sleep(PURGE_INTERVAL_S)
+    async def purge_processed_marks(self) -> int:
+        """Delete idempotency marks older than the processed-marks retention, in batches."""
+        return await purge_older_than(self.db, processed_events,
+                                      processed_events.c.processed_at,
+                                      self.config.processed_retention)
 
     async def health(self) -> dict[str, ComponentHealth]:
         transport = await probe(self.transport.name, self._transport_ok)

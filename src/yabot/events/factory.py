@@ -29,5 +29,6 @@ def create_event_bus(db: Database, redis: RedisSettings, events: EventSettings) 
     config = BusConfig(
         consumer=ConsumerConfig(max_deliveries=events.max_deliveries,
                                 concurrency=events.concurrency),
-        event_log_retention=timedelta(days=events.log_retention_days))
+        event_log_retention=timedelta(days=events.log_retention_days),
+        processed_retention=timedelta(days=events.processed_retention_days))
     return EventBus(db, create_transport(redis, events), config)

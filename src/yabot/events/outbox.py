@@ -9,7 +9,7 @@ import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -108,12 +108,6 @@ class Outbox:
             return int((await conn.execute(
                 sa.select(sa.func.count()).select_from(outbox)
                 .where(outbox.c.sent.is_(False)))).scalar_one())
-
-    async def purge_event_log(self, retention: timedelta) -> int:
-        cutoff = datetime.now(UTC) - retention
-        async with self.db.write() as conn:
-            result = await conn.execute(event_log.delete().where(event_log.c.timestamp < cutoff))
-        return int(result.rowcount)
 
     async def hold_lease(self, name: str, owner: str, ttl: float) -> bool:
         """Take or renew a named lease (one relay per deployment); True when held."""

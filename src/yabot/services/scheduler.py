@@ -121,14 +121,6 @@ class Scheduler:
                                        last_error=error))
 
 
-async def _purge_processed_marks(bus: EventBus) -> object:
-    """Hook: the bus branch owns `processed_events`; runs once it exposes a purge."""
-    purge = getattr(bus, "purge_processed_marks", None)
-    if purge is None:
-        return "skipped: the bus has no purge_processed_marks yet"
-    return await purge()
-
-
 def default_jobs(domain: DomainServices, bus: EventBus) -> list[Job]:
     """The deployment's jobs: expiry sweep, expiring notices, retention purges, sagas."""
     return [
@@ -137,7 +129,7 @@ def default_jobs(domain: DomainServices, bus: EventBus) -> list[Job]:
             run=domain.subscriptions.notify_expiring),
         Job(name="events.purge_event_log", interval=3600, run=bus.purge_event_log),
         Job(name="events.purge_processed_marks", interval=3600,
-            run=lambda: _purge_processed_marks(bus)),
+            run=bus.purge_processed_marks),
         Job(name="users.recover_sagas", interval=300,
             run=lambda: domain.users.recover(min_age=120)),
     ]

@@ -73,6 +73,7 @@ processed_events = sa.Table(
     sa.Column("consumer_group", sa.Text, primary_key=True),
     sa.Column("event_id", sa.Text, primary_key=True),
     sa.Column("processed_at", sa.DateTime(timezone=True), server_default=_now),
+    sa.Index("ix_processed_events_processed_at", "processed_at"),
 )
 
 dead_letters = sa.Table(
