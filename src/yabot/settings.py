@@ -111,8 +111,9 @@ class JwtSettings(BaseSettings):
     private_key_path: Path | None = None
     public_key_path: Path | None = None
     secret: SecretStr | None = None
-    issuer: str = "yabot-api"
-    audience: str = "yabot-internal"
+    issuer: str = Field("yabot-api", min_length=1)
+    audience: str = Field("yabot-internal", min_length=1)
+    leeway_seconds: int = Field(30, ge=0, le=30)
 
 
 class BotSettings(BaseSettings):
