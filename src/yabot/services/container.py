@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from yabot.events.bus import EventBus
 from yabot.services.besitos import BesitosService
 from yabot.services.coordinator import CoordinatorService
+from yabot.services.dead_letters import DeadLetterService
 from yabot.services.narrative import NarrativeService
 from yabot.services.subscriptions import SubscriptionService
 from yabot.services.users import UserService
@@ -23,6 +24,7 @@ class DomainServices:
     besitos: BesitosService
     narrative: NarrativeService
     coordinator: CoordinatorService
+    dead_letters: DeadLetterService
 
 
 def build_services(*, settings: Settings, stores: DatabaseManager,
@@ -38,4 +40,5 @@ def build_services(*, settings: Settings, stores: DatabaseManager,
     return DomainServices(
         users=UserService(stores=stores, bus=bus, subscriptions=subscriptions),
         subscriptions=subscriptions,
-        besitos=besitos, narrative=narrative, coordinator=coordinator)
+        besitos=besitos, narrative=narrative, coordinator=coordinator,
+        dead_letters=DeadLetterService(db=stores.sql))

@@ -1,0 +1,38 @@
+"""DeadLetterService: list dead letters and replay one, for the API (the CLI twin is
+`yabot events dlq`). Replay goes through the outbox with the same event_id."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from yabot.domain.errors import ConflictError, NotFoundError
+from yabot.events.dead_letters import DeadLetterRow, list_dead_letters, replay_dead_letters
+from yabot.storage.sql.database import Database
+from yabot.storage.sql.tables import dead_letters
+
+
+class DeadLetterService:
+    def __init__(self, *, db: Database) -> None:
+        self.db = db
+
+    async def list(self, *, include_replayed: bool = False,
+                   limit: int = 100) -> list[DeadLetterRow]:
+        """Oldest first; replayed ones only with `include_replayed`."""
+        return await list_dead_letters(self.db, include_replayed=include_replayed,
+                                       limit=limit)
+
+    async def get(self, dead_letter_id: int) -> DeadLetterRow:
+        """NotFoundError("dead_letter") for an unknown id."""
+        query = sa.select(dead_letters).where(dead_letters.c.id == dead_letter_id)
+        async with self.db.read() as conn:
+            row = (await conn.execute(query)).mappings().first()
+        if row is None:
+            raise NotFoundError("dead_letter", str(dead_letter_id))
+        return DeadLetterRow(**{k: row[k] for k in DeadLetterRow.__dataclass_fields__})
+
+    async def replay(self, dead_letter_id: int) -> DeadLetterRow:
+        """Send it through the bus again; ConflictError when it was already replayed."""
+        await self.get(dead_letter_id)
+        if not await replay_dead_letters(self.db, [dead_letter_id]):
+            raise ConflictError(f"dead letter {dead_letter_id} was already replayed")
+        return await self.get(dead_letter_id)
