@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from yabot.api.app import create_app
+from yabot.api.auth import Authenticator, build_authenticator
 from yabot.events.bus import EventBus
 from yabot.events.factory import create_event_bus
 from yabot.logging import get_logger
@@ -101,6 +102,7 @@ async def serve(settings: Settings) -> int:
     scheduler = build_scheduler(services.stores.sql, services.domain, services.bus)
     await scheduler.start()  # after the bus: its jobs publish
     services.domain.coordinator.start()
+    auth: Authenticator | None = None
     try:
         if settings.bot.bot_token is None:
             log.info("BOT_TOKEN is not set: running without the Telegram bot")
@@ -108,7 +110,9 @@ async def serve(settings: Settings) -> int:
             log.warning("the Telegram bot is not part of this build yet; serving without it")
         if stop.is_set():
             return 0
-        app = create_app(health_service=services.health, metrics=services.metrics)
+        auth = await build_authenticator(settings)  # loads or generates the JWT keys
+        app = create_app(services=services.domain, auth=auth,
+                         health_service=services.health, metrics=services.metrics)
         config = uvicorn.Config(
             app, host=settings.api.host, port=settings.api.port, log_config=None,
             lifespan="off", access_log=False, server_header=False,
@@ -122,6 +126,8 @@ async def serve(settings: Settings) -> int:
             return 1
         return 0
     finally:
+        if auth is not None:
+            await auth.aclose()
         await scheduler.stop()  # before the bus stops
         await stop_services(services, bus_started=True)
         log.info("stopped")

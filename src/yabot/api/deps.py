@@ -1,13 +1,24 @@
-"""Annotated dependencies: routes get the wired services from `app.state`."""
+"""Annotated dependencies: routes get the wired services and the caller from `app.state`."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials
 
+from yabot.api.auth import Authenticator, bearer_scheme, check_scope, required_scope
+from yabot.api.tokens import Claims
 from yabot.observability.health import HealthService
 from yabot.observability.metrics import Metrics
+from yabot.services.besitos import BesitosService
+from yabot.services.container import DomainServices
+from yabot.services.dead_letters import DeadLetterService
+from yabot.services.narrative import NarrativeService
+from yabot.services.subscriptions import SubscriptionService
+from yabot.services.users import UserService
+
+USER_ID_PATTERN = r"^[0-9]{1,20}$"
 
 
 def _health(request: Request) -> HealthService:
@@ -18,5 +29,57 @@ def _metrics(request: Request) -> Metrics:
     return request.app.state.metrics  # type: ignore[no-any-return]
 
 
+def _domain(request: Request) -> DomainServices:
+    return request.app.state.domain  # type: ignore[no-any-return]
+
+
+async def authenticated(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+) -> Claims:
+    """Every `/api/v1` route: a valid token with the method's scope."""
+    auth: Authenticator = request.app.state.auth
+    claims = await auth.authenticate(request, credentials)
+    check_scope(claims, required_scope(request))
+    request.state.claims = claims
+    return claims
+
+
+async def admin(claims: Annotated[Claims, Depends(authenticated)]) -> Claims:
+    check_scope(claims, "admin")
+    return claims
+
+
 HealthDep = Annotated[HealthService, Depends(_health)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]
+Domain = Annotated[DomainServices, Depends(_domain)]
+
+
+def _users(domain: Domain) -> UserService:
+    return domain.users
+
+
+def _subscriptions(domain: Domain) -> SubscriptionService:
+    return domain.subscriptions
+
+
+def _besitos(domain: Domain) -> BesitosService:
+    return domain.besitos
+
+
+def _narrative(domain: Domain) -> NarrativeService:
+    return domain.narrative
+
+
+def _dead_letters(domain: Domain) -> DeadLetterService:
+    return domain.dead_letters
+
+
+UsersDep = Annotated[UserService, Depends(_users)]
+SubscriptionsDep = Annotated[SubscriptionService, Depends(_subscriptions)]
+BesitosDep = Annotated[BesitosService, Depends(_besitos)]
+NarrativeDep = Annotated[NarrativeService, Depends(_narrative)]
+DeadLettersDep = Annotated[DeadLetterService, Depends(_dead_letters)]
+UserId = Annotated[str, Path(pattern=USER_ID_PATTERN, max_length=20,
+                             description="Telegram user id, digits only",
+                             examples=["123456789"])]

@@ -10,7 +10,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from yabot.domain.errors import ConflictError, NotFoundError, StoreUnavailableError
+from yabot.domain.errors import (
+    ConflictError,
+    InsufficientFundsError,
+    InvalidChoiceError,
+    NotFoundError,
+    StoreUnavailableError,
+    VipRequiredError,
+)
 from yabot.logging import get_logger
 
 log = get_logger(__name__)
@@ -40,25 +47,56 @@ def _code_for(status: int) -> str:
         return "error"
 
 
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def validation_details(errors: Any) -> list[dict[str, Any]]:
+    """`[{field, loc, msg, type}]` without echoing the input (it may hold secrets)."""
+    return [{"field": _field(e.get("loc", ())), "loc": list(e.get("loc", ())),
+             "msg": e.get("msg"), "type": e.get("type")} for e in errors]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(exc.status_code, _code_for(exc.status_code), str(exc.detail),
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = str(exc.detail)
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no such route: {request.method} {request.url.path} (see /docs)"
+        elif exc.status_code == 405:
+            message = f"method {request.method} is not allowed on {request.url.path}"
+        return error_response(exc.status_code, _code_for(exc.status_code), message,
                               headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
-                   for e in exc.errors()]
-        return error_response(422, "validation_error", "request validation failed", details)
+        details = validation_details(exc.errors())
+        fields = ", ".join(sorted({d["field"] for d in details}))
+        return error_response(422, "validation_error",
+                              f"request validation failed: {fields}", details)
 
     @app.exception_handler(NotFoundError)
     async def _not_found(_: Request, exc: NotFoundError) -> JSONResponse:
         return error_response(404, f"{exc.kind}_not_found", str(exc), {exc.kind: exc.key})
+
+    @app.exception_handler(VipRequiredError)
+    async def _vip(_: Request, exc: VipRequiredError) -> JSONResponse:
+        return error_response(403, "vip_required", str(exc),
+                              {"user_id": exc.user_id, "resource": exc.resource})
+
+    @app.exception_handler(InsufficientFundsError)
+    async def _funds(_: Request, exc: InsufficientFundsError) -> JSONResponse:
+        return error_response(409, "insufficient_funds", str(exc),
+                              {"balance": exc.balance, "amount": exc.amount})
+
+    @app.exception_handler(InvalidChoiceError)
+    async def _choice(_: Request, exc: InvalidChoiceError) -> JSONResponse:
+        return error_response(409, "invalid_choice", str(exc),
+                              {"choice_id": exc.choice_id, "fragment_id": exc.fragment_id})
 
     @app.exception_handler(ConflictError)
     async def _conflict(_: Request, exc: ConflictError) -> JSONResponse:
@@ -68,8 +106,3 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unavailable(_: Request, exc: StoreUnavailableError) -> JSONResponse:
         return error_response(503, "store_unavailable", str(exc), {"store": exc.store},
                               headers={"Retry-After": "5"})
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", path=request.url.path)
-        return error_response(500, "internal_error", "internal server error")
