@@ -37,6 +37,15 @@ def _parser() -> argparse.ArgumentParser:
     content_load = content.add_subparsers(dest="content_command", required=True).add_parser(
         "load", help="validate and load a content pack (YAML or JSON), all or nothing")
     content_load.add_argument("path", metavar="PATH")
+    token = sub.add_parser("token", help="JWTs for internal services")
+    token_create = token.add_subparsers(dest="token_command", required=True).add_parser(
+        "create", help="print a signed JWT for an internal service")
+    token_create.add_argument("--service", required=True, metavar="NAME",
+                              help="the calling service (the token's sub)")
+    token_create.add_argument("--scope", action="append", metavar="SCOPE",
+                              help="a scope to grant (repeatable); default: read write")
+    token_create.add_argument("--ttl-minutes", type=int, default=60, metavar="N",
+                              help="lifetime in minutes (1-525600, default 60)")
     return parser
 
 
@@ -122,12 +131,33 @@ async def _content(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _token(settings: Settings, args: argparse.Namespace) -> int:
+    from yabot.api.auth import key_dir
+    from yabot.api.tokens import DEFAULT_SCOPES, TokenError, issue_token, load_keys
+
+    scopes = [s for value in (args.scope or DEFAULT_SCOPES) for s in value.split()]
+    service = args.service.strip()
+    if not service or not 1 <= args.ttl_minutes <= 525_600 or not scopes:
+        print("--service must not be empty, --scope neither, and --ttl-minutes must be "
+              "1-525600", file=sys.stderr)
+        return EXIT_CONFIG
+    keys = await asyncio.to_thread(load_keys, settings.jwt, key_dir(settings))
+    try:
+        print(issue_token(keys, settings.jwt, service=service, scopes=scopes,
+                          ttl_seconds=args.ttl_minutes * 60))
+    except TokenError as exc:
+        print(f"yabot: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "run": _run,
     "migrate": _migrate,
     "health": _health,
     "events": _events,
     "content": _content,
+    "token": _token,
 }
 
 
