@@ -102,6 +102,7 @@ class UpdateReceived(BaseEvent):
 class CommandExecutedPayload(Payload):
     command: str
     args: str | None = None
+    outcome: str = "ok"  # e.g. ok | vip_denied | invalid | unknown_command | error
 
 
 class CommandExecuted(BaseEvent):

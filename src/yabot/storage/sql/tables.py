@@ -218,3 +218,17 @@ hint_unlocks = sa.Table(  # once per (user, hint)
     sa.Column("event_id", sa.Text, nullable=False),
     sa.Column("unlocked_at", sa.DateTime(timezone=True), server_default=_now),
 )
+
+processed_updates = sa.Table(  # Telegram update inbox: the primary key de-duplicates (0007)
+    "processed_updates", metadata,
+    sa.Column("update_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("payload", sa.Text, nullable=False),  # the raw update JSON
+    sa.Column("status", sa.Text, nullable=False, server_default="pending"),  # pending|done|failed
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text),
+    sa.Column("received_at", sa.DateTime(timezone=True), server_default=_now),
+    sa.Column("processed_at", sa.DateTime(timezone=True)),
+    sa.CheckConstraint("status IN ('pending', 'done', 'failed')",
+                       name="ck_processed_updates_status"),
+    sa.Index("ix_processed_updates_status", "status", "update_id"),
+)
