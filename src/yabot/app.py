@@ -12,6 +12,8 @@ import uvicorn
 
 from yabot.api.app import create_app
 from yabot.api.auth import Authenticator, build_authenticator
+from yabot.bot.console import ChatSession
+from yabot.bot.runtime import BotRuntime
 from yabot.events.bus import EventBus
 from yabot.events.factory import create_event_bus
 from yabot.logging import get_logger
@@ -98,21 +100,19 @@ async def serve(settings: Settings) -> int:
         loop.add_signal_handler(sig, _request_stop, sig)
 
     services = await start_services(settings)
+    bot = _build_bot(settings, services)  # before bus.start(): its notifier subscribes
     await services.bus.start()
     scheduler = build_scheduler(services.stores.sql, services.domain, services.bus)
     await scheduler.start()  # after the bus: its jobs publish
     services.domain.coordinator.start()
     auth: Authenticator | None = None
     try:
-        if settings.bot.bot_token is None:
-            log.info("BOT_TOKEN is not set: running without the Telegram bot")
-        else:
-            log.warning("the Telegram bot is not part of this build yet; serving without it")
         if stop.is_set():
             return 0
         auth = await build_authenticator(settings)  # loads or generates the JWT keys
         app = create_app(services=services.domain, auth=auth,
-                         health_service=services.health, metrics=services.metrics)
+                         health_service=services.health, metrics=services.metrics,
+                         extra_routers=bot.routers() if bot else ())
         config = uvicorn.Config(
             app, host=settings.api.host, port=settings.api.port, log_config=None,
             lifespan="off", access_log=False, server_header=False,
@@ -121,13 +121,52 @@ async def serve(settings: Settings) -> int:
         server = _Server(config)
         log.info("serving", host=settings.api.host, port=settings.api.port,
                  tls=settings.api.tls_certfile is not None)
-        await server.serve()
+        serving = asyncio.create_task(server.serve())
+        while bot is not None and not server.started and not serving.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.02)  # uvicorn offers no start-up event to wait on
+        if bot is not None and server.started:
+            await _start_bot(bot)  # last: the API (and webhook route) is up
+        await serving
         if not server.started and not stop.is_set():
             return 1
         return 0
     finally:
+        if bot is not None:  # intake has stopped with the server: finish in-flight updates
+            await bot.stop()
         if auth is not None:
             await auth.aclose()
         await scheduler.stop()  # before the bus stops
         await stop_services(services, bus_started=True)
         log.info("stopped")
+
+
+def _build_bot(settings: Settings, services: Services) -> BotRuntime | None:
+    if settings.bot.bot_token is None:
+        log.info("BOT_TOKEN is not set: running without the Telegram bot")
+        return None
+    try:
+        return BotRuntime(settings=settings, domain=services.domain, bus=services.bus,
+                          db=services.stores.sql)
+    except Exception as exc:  # the rest of the service still runs
+        log.error("the Telegram bot could not be built; running without it",
+                  error=f"{type(exc).__name__}: {exc}")
+        return None
+
+
+async def _start_bot(bot: BotRuntime) -> None:
+    try:
+        await bot.start()
+    except Exception as exc:
+        log.error("the Telegram bot failed to start", error=f"{type(exc).__name__}: {exc}")
+
+
+async def chat(settings: Settings, *, user_id: int) -> int:
+    """`yabot chat`: the same services, database and handlers, talking on stdin/stdout."""
+    services = await start_services(settings)
+    session = ChatSession(services.domain, services.bus, settings, user_id=user_id)
+    await services.bus.start()
+    services.domain.coordinator.start()
+    try:
+        return await session.run()
+    finally:
+        await stop_services(services, bus_started=True)

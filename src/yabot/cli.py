@@ -22,6 +22,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the whole service (API, workers, bot)")
     sub.add_parser("migrate", help="apply schema migrations and create collections")
+    chat = sub.add_parser("chat", help="talk to the bot in the terminal (no Telegram needed)")
+    chat.add_argument("--user-id", type=int, default=1, metavar="N",
+                      help="the Telegram user id to chat as (default 1)")
     sub.add_parser("health", help="print component health; exit 0 only when ready")
     events = sub.add_parser("events", help="event bus operations")
     dlq = events.add_subparsers(dest="events_command", required=True).add_parser(
@@ -53,6 +56,15 @@ async def _run(settings: Settings, _args: argparse.Namespace) -> int:
     from yabot.app import serve
 
     return await serve(settings)
+
+
+async def _chat(settings: Settings, args: argparse.Namespace) -> int:
+    from yabot.app import chat
+
+    if args.user_id <= 0:
+        print("--user-id must be a positive integer", file=sys.stderr)
+        return EXIT_CONFIG
+    return await chat(settings, user_id=args.user_id)
 
 
 async def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
@@ -154,6 +166,7 @@ async def _token(settings: Settings, args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "run": _run,
     "migrate": _migrate,
+    "chat": _chat,
     "health": _health,
     "events": _events,
     "content": _content,

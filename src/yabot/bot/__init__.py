@@ -1,0 +1,1 @@
+"""The Telegram bot on aiogram 3: dispatcher, middlewares, handlers, webhook, polling, chat."""

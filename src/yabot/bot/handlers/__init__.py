@@ -1,0 +1,13 @@
+"""The bot's routers, in matching order: commands and menu, story, reactions, fallback."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from yabot.bot.handlers import commands, fallback, reactions, story
+
+
+def build_router() -> Router:
+    root = Router(name="yabot")
+    root.include_routers(commands.router, story.router, reactions.router, fallback.router)
+    return root

@@ -1,0 +1,99 @@
+"""/start, /menu, /historia, /besitos, /vip, /help and the main-menu buttons."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import CallbackQuery, Message
+
+from yabot.bot.handlers.story import show_current
+from yabot.bot.keyboards import MenuAction, main_menu
+from yabot.bot.texts import t
+from yabot.services.container import DomainServices
+from yabot.services.views import UserContext
+
+router = Router(name="commands")
+
+
+@router.message(CommandStart())
+async def start(message: Message, services: DomainServices, user_ctx: UserContext, lang: str,
+                new_user: bool = False) -> str:
+    await services.coordinator.process_user_interaction(
+        user_ctx.user_id, "start", {"new_user": new_user, "chat_id": message.chat.id})
+    name = user_ctx.profile.first_name or user_ctx.profile.username or ""
+    await message.answer(t("welcome", lang, name=name) + "\n\n" + t("menu", lang),
+                         reply_markup=main_menu(lang))
+    return "ok"
+
+
+@router.message(Command("menu"))
+async def menu(message: Message, lang: str) -> str:
+    await message.answer(t("menu", lang), reply_markup=main_menu(lang))
+    return "ok"
+
+
+@router.message(Command("historia", "story"))
+async def story(message: Message, services: DomainServices, user_ctx: UserContext,
+                lang: str) -> str:
+    return await show_current(message, services, user_ctx, lang)
+
+
+async def send_besitos(message: Message, services: DomainServices, user_id: str,
+                       lang: str) -> str:
+    wallet = await services.besitos.wallet(user_id, limit=5)
+    lines = [t("besitos", lang, balance=wallet.balance)]
+    if wallet.entries:
+        lines.append(t("besitos_entries", lang))
+        lines += [f"{'+' if e.amount > 0 else ''}{e.amount} · {e.reason} · "
+                  f"{e.created_at:%Y-%m-%d %H:%M}" for e in wallet.entries]
+    else:
+        lines.append(t("besitos_none", lang))
+    await message.answer("\n".join(lines), reply_markup=main_menu(lang))
+    return "ok"
+
+
+async def send_vip(message: Message, services: DomainServices, user_id: str, lang: str) -> str:
+    sub = await services.subscriptions.get(user_id)
+    if sub.is_vip:
+        text = (t("vip_active", lang, plan=sub.plan_type, end=f"{sub.end_date:%Y-%m-%d}")
+                if sub.end_date else t("vip_active_open", lang, plan=sub.plan_type))
+    else:
+        text = t("vip_none", lang, plan=sub.plan_type, status=sub.status)
+    await message.answer(text, reply_markup=main_menu(lang))
+    return "ok"
+
+
+@router.message(Command("besitos"))
+async def besitos(message: Message, services: DomainServices, user_ctx: UserContext,
+                  lang: str) -> str:
+    return await send_besitos(message, services, user_ctx.user_id, lang)
+
+
+@router.message(Command("vip"))
+async def vip(message: Message, services: DomainServices, user_ctx: UserContext,
+              lang: str) -> str:
+    return await send_vip(message, services, user_ctx.user_id, lang)
+
+
+@router.message(Command("help", "ayuda"))
+async def help_(message: Message, lang: str) -> str:
+    await message.answer(t("help", lang), reply_markup=main_menu(lang))
+    return "ok"
+
+
+@router.callback_query(MenuAction.filter(F.action != "story"))
+async def menu_button(query: CallbackQuery, callback_data: MenuAction,
+                      services: DomainServices, user_ctx: UserContext, lang: str) -> str:
+    await query.answer()
+    message = query.message
+    if not isinstance(message, Message):
+        return "no_message"
+    if callback_data.action == "besitos":
+        return await send_besitos(message, services, user_ctx.user_id, lang)
+    if callback_data.action == "vip":
+        return await send_vip(message, services, user_ctx.user_id, lang)
+    if callback_data.action == "help":
+        await message.answer(t("help", lang), reply_markup=main_menu(lang))
+        return "ok"
+    await message.answer(t("menu", lang), reply_markup=main_menu(lang))
+    return "ok"

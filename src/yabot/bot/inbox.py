@@ -1,0 +1,102 @@
+"""The update inbox: every update (webhook or polling) is recorded in `processed_updates`
+with its `update_received` event in one commit, then processed from there.
+
+`UpdateProcessor` feeds recorded updates to the dispatcher on `workers` queues chosen by
+user, so one user's updates run in order and users run concurrently. A failed update stays
+pending and is retried with backoff; at start-up whatever was left is processed first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+from aiogram.types import Update
+
+from yabot.domain.events import UpdateReceived, UpdateReceivedPayload
+from yabot.events.bus import EventBus
+from yabot.logging import get_logger
+from yabot.storage.sql.updates import InboxRow, insert_update
+
+log = get_logger(__name__)
+UPDATE_KINDS = ("message", "edited_message", "callback_query", "message_reaction",
+                "my_chat_member", "inline_query")
+
+
+def update_kind(raw: dict[str, Any]) -> str:
+    return next((k for k in UPDATE_KINDS if k in raw),
+                next((k for k in raw if k != "update_id"), "unknown"))
+
+
+def update_user_id(raw: dict[str, Any]) -> int | None:
+    """The Telegram user an update comes from, if any."""
+    body = raw.get(update_kind(raw))
+    if not isinstance(body, dict):
+        return None
+    user = body.get("from") or body.get("user")
+    if isinstance(user, dict) and isinstance(user.get("id"), int):
+        return int(user["id"])
+    return None
+
+
+def parse_update(body: bytes | str) -> dict[str, Any]:
+    """A raw update from JSON; ValueError when it is not a Telegram update."""
+    raw = json.loads(body)
+    if not isinstance(raw, dict) or not isinstance(raw.get("update_id"), int) \
+            or isinstance(raw.get("update_id"), bool) or raw["update_id"] < 0:
+        raise ValueError("an update is a JSON object with a non-negative integer update_id")
+    Update.model_validate(raw)  # raises a ValidationError (a ValueError) when malformed
+    return raw
+
+
+class UpdateInbox:
+    """Records updates durably; tells the processor (when attached) about fresh ones."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self.bus = bus
+        self.on_record: Callable[[InboxRow, int | None], None] | None = None
+
+    async def record(self, raw: dict[str, Any]) -> bool:
+        """Commit the update and its `update_received`; False for a redelivered update_id."""
+        update_id = int(raw["update_id"])
+        payload = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+        user = update_user_id(raw)
+        async with self.bus.transaction() as tx:
+            fresh = await insert_update(tx.conn, update_id, payload)
+            if fresh:
+                await tx.publish(UpdateReceived(
+                    user_id=None if user is None else str(user),
+                    payload=UpdateReceivedPayload(update_id=update_id,
+                                                  update_type=update_kind(raw))))
+        if not fresh:
+            log.info("redelivered update ignored", update_id=update_id)
+        elif self.on_record is not None:
+            self.on_record(InboxRow(update_id, payload, 0), user)
+        return fresh
+
+
+def partition(user: int | None, workers: int) -> int:
+    return zlib.crc32(str(user).encode()) % workers
+
+
+class Backoff:
+    def __init__(self, base: float = 1.0, cap: float = 60.0) -> None:
+        self.base, self.cap = base, cap
+
+    def delay(self, attempts: int) -> float:
+        return float(min(self.cap, self.base * 2 ** max(0, attempts - 1)))
+
+
+def queue_for(queues: list[asyncio.Queue[InboxRow]], row: InboxRow,
+              user: int | None) -> asyncio.Queue[InboxRow]:
+    return queues[partition(user, len(queues))]
+
+
+def user_of_payload(payload: str) -> int | None:
+    try:
+        return update_user_id(json.loads(payload))
+    except ValueError:
+        return None

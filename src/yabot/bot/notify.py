@@ -1,0 +1,87 @@
+"""Tell users what happened on the bus: besitos earned by a reaction, hints unlocked.
+
+A bus subscriber (group `bot-notify`) queues the notice; a sender task delivers it with the
+bot once one is attached, so no Telegram call runs inside the consumer's transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from aiogram import Bot
+
+from yabot.bot.texts import language_of, t
+from yabot.domain.events import BaseEvent, BesitosAwarded, NarrativeHintUnlocked
+from yabot.events.bus import EventBus, HandlerContext
+from yabot.logging import get_logger
+from yabot.services.container import DomainServices
+
+log = get_logger(__name__)
+GROUP = "bot-notify"
+
+
+class Notifier:
+    def __init__(self, services: DomainServices, *, max_queued: int = 10_000) -> None:
+        self.services = services
+        self.queue: asyncio.Queue[BaseEvent] = asyncio.Queue(max_queued)
+        self.bot: Bot | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def register(self, bus: EventBus) -> None:
+        """Subscribe (before `bus.start()`)."""
+        bus.add_subscriber("besitos_awarded", self._on_event, group=GROUP)
+        bus.add_subscriber("narrative_hint_unlocked", self._on_event, group=GROUP)
+
+    async def _on_event(self, event: BaseEvent, _ctx: HandlerContext) -> None:
+        if isinstance(event, BesitosAwarded) and event.payload.reason != "reaction":
+            return
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            log.warning("notice dropped: queue full", event_id=event.event_id)
+
+    def attach(self, bot: Bot) -> None:
+        self.bot = bot
+        self._task = asyncio.create_task(self._send_loop(), name="bot-notifier")
+
+    async def detach(self, timeout: float = 5.0) -> None:
+        """Send what is queued (within `timeout`), then stop."""
+        if self._task is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.queue.join(), timeout)
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    async def _send_loop(self) -> None:
+        while True:
+            event = await self.queue.get()
+            try:
+                await self._send(event)
+            except Exception as exc:  # a notice is best effort
+                log.warning("notice not sent", event_id=event.event_id,
+                            error=f"{type(exc).__name__}: {exc}")
+            finally:
+                self.queue.task_done()
+
+    async def _send(self, event: BaseEvent) -> None:
+        assert self.bot is not None
+        assert event.user_id is not None
+        user_id = event.user_id
+        ctx = await self.services.users.get_user_context(user_id)
+        lang = language_of(ctx.preferences.language)
+        if isinstance(event, BesitosAwarded):
+            text = t("besitos_earned", lang, amount=event.payload.amount,
+                     balance=event.payload.balance)
+        elif isinstance(event, NarrativeHintUnlocked):
+            hints = await self.services.narrative.unlocked_hints(user_id)
+            hint = next((h for h in hints if h.hint_id == event.payload.hint_id), None)
+            if hint is None or not hint.text:
+                return
+            text = t("hint_unlocked", lang, text=hint.text)
+        else:
+            return
+        await self.bot.send_message(int(user_id), text)

@@ -1,0 +1,122 @@
+"""UpdateProcessor: runs the inbox's pending updates through the dispatcher, once each."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import deque
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import Update
+
+from yabot.bot.inbox import Backoff, UpdateInbox, queue_for, user_of_payload
+from yabot.logging import get_logger
+from yabot.storage.sql.database import Database
+from yabot.storage.sql.updates import InboxRow, mark_done, mark_failed, pending_updates
+
+log = get_logger(__name__)
+
+
+class UpdateProcessor:
+    def __init__(self, *, inbox: UpdateInbox, db: Database, dispatcher: Dispatcher, bot: Bot,
+                 workers: int = 8, max_attempts: int = 5, backoff: Backoff | None = None) -> None:
+        self.inbox, self.db, self.dp, self.bot = inbox, db, dispatcher, bot
+        self.max_attempts, self.backoff = max_attempts, backoff or Backoff()
+        self.queues: list[asyncio.Queue[InboxRow]] = [asyncio.Queue() for _ in range(workers)]
+        self._queued: set[int] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._timers: deque[asyncio.TimerHandle] = deque(maxlen=10_000)
+        self.processed = 0
+
+    async def start(self) -> int:
+        """Start the workers and queue what an earlier run left; returns how many."""
+        self._tasks = [asyncio.create_task(self._work(q), name=f"bot-updates-{i}")
+                       for i, q in enumerate(self.queues)]
+        self.inbox.on_record = self.submit
+        left, after = 0, None
+        while rows := await pending_updates(self.db, after=after):
+            for row in rows:
+                self.submit(row, user_of_payload(row.payload))
+            left, after = left + len(rows), rows[-1].update_id
+        if left:
+            log.info("processing updates left from an earlier run", count=left)
+        return left
+
+    def submit(self, row: InboxRow, user: int | None) -> None:
+        if row.update_id in self._queued:
+            return
+        self._queued.add(row.update_id)
+        queue_for(self.queues, row, user).put_nowait(row)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop intake, finish the queued updates within `timeout` (the rest stays pending)."""
+        self.inbox.on_record = None
+        for timer in self._timers:
+            timer.cancel()
+        try:
+            await asyncio.wait_for(asyncio.gather(*(q.join() for q in self.queues)), timeout)
+        except TimeoutError:
+            log.warning("updates left pending at shutdown",
+                        count=sum(q.qsize() for q in self.queues))
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        log.info("bot update processor stopped", processed=self.processed)
+
+    async def _work(self, queue: asyncio.Queue[InboxRow]) -> None:
+        while True:
+            row = await queue.get()
+            try:
+                await self._process(row)
+            except Exception as exc:  # never let one update stop the worker
+                log.error("update processing crashed", update_id=row.update_id,
+                          error=f"{type(exc).__name__}: {exc}")
+            finally:
+                queue.task_done()
+
+    async def _process(self, row: InboxRow) -> None:
+        attempt = row.attempts + 1
+        start = time.perf_counter()
+        try:
+            update = Update.model_validate(json.loads(row.payload), context={"bot": self.bot})
+            await self.dp.feed_update(self.bot, update, inbox_attempt=attempt)
+        except Exception as exc:
+            final = attempt >= self.max_attempts
+            try:
+                await mark_failed(self.db, row.update_id, f"{type(exc).__name__}: {exc}",
+                                  final=final)
+            except Exception as db_exc:  # the row stays pending: retried here or at start
+                log.error("could not record the failed attempt", update_id=row.update_id,
+                          error=type(db_exc).__name__)
+            if final:
+                self._queued.discard(row.update_id)
+                log.error("update given up", update_id=row.update_id, attempts=attempt)
+                return
+            delay = self.backoff.delay(attempt)
+            log.warning("update will be retried", update_id=row.update_id,
+                        attempt=attempt, delay=delay)
+            retry = InboxRow(row.update_id, row.payload, attempt)
+            self._timers.append(asyncio.get_running_loop().call_later(
+                delay, self._requeue, retry))
+            return
+        await self._finish(row.update_id)
+        self.processed += 1
+        log.debug("update processed", update_id=row.update_id,
+                  ms=round((time.perf_counter() - start) * 1000, 1))
+
+    def _requeue(self, row: InboxRow) -> None:
+        if self.inbox.on_record is None:
+            return  # stopping: it stays pending for the next start
+        queue_for(self.queues, row, user_of_payload(row.payload)).put_nowait(row)
+
+    async def _finish(self, update_id: int) -> None:
+        for attempt in range(5):
+            try:
+                await mark_done(self.db, update_id)
+                break
+            except Exception as exc:
+                log.error("could not mark update processed", update_id=update_id,
+                          error=type(exc).__name__)
+                await asyncio.sleep(0.2 * 2 ** attempt)
+        self._queued.discard(update_id)

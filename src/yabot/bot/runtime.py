@@ -1,0 +1,91 @@
+"""BotRuntime: the bot's part of `yabot run` (webhook or polling), built and stopped by app.py.
+
+Build it before `bus.start()` (the notifier subscribes), mount `routers()` on the API, call
+`start()` once the HTTP server is up, `stop_intake()` then `stop()` on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+
+from aiogram import Bot
+from fastapi import APIRouter
+
+from yabot.bot.dispatcher import create_bot, create_dispatcher
+from yabot.bot.fsm import create_storage
+from yabot.bot.inbox import UpdateInbox
+from yabot.bot.notify import Notifier
+from yabot.bot.polling import Poller
+from yabot.bot.processor import UpdateProcessor
+from yabot.bot.webhook import create_webhook_router, set_webhook, webhook_url
+from yabot.events.bus import EventBus
+from yabot.logging import get_logger
+from yabot.services.container import DomainServices
+from yabot.settings import Settings
+from yabot.storage.sql.database import Database
+from yabot.storage.sql.updates import purge_done
+
+log = get_logger(__name__)
+KEEP_PROCESSED = timedelta(days=7)
+
+
+class BotRuntime:
+    def __init__(self, *, settings: Settings, domain: DomainServices, bus: EventBus,
+                 db: Database, bot: Bot | None = None) -> None:
+        self.settings, self.db = settings.bot, db
+        self.bot = bot or create_bot(settings.bot)
+        self.storage = create_storage(settings.redis)
+        self.dispatcher = create_dispatcher(domain, storage=self.storage)
+        self.inbox = UpdateInbox(bus)
+        self.notifier = Notifier(domain)
+        self.notifier.register(bus)
+        self.processor = UpdateProcessor(inbox=self.inbox, db=db, dispatcher=self.dispatcher,
+                                         bot=self.bot)
+        self.webhook = settings.bot.bot_mode == "webhook"
+        self.poller = None if self.webhook else Poller(self.bot, self.inbox)
+        self._webhook_task: asyncio.Task[None] | None = None
+
+    def routers(self) -> list[APIRouter]:
+        """The webhook route, in webhook mode."""
+        if not self.webhook:
+            return []
+        assert self.settings.webhook_secret is not None
+        return [create_webhook_router(path=self.settings.webhook_path,
+                                      secret=self.settings.webhook_secret.get_secret_value(),
+                                      inbox=self.inbox)]
+
+    async def start(self) -> None:
+        with contextlib.suppress(Exception):
+            purged = await purge_done(self.db, KEEP_PROCESSED)
+            if purged:
+                log.info("old processed updates purged", count=purged)
+        await self.processor.start()
+        self.notifier.attach(self.bot)
+        if self.webhook:
+            assert self.settings.webhook_base_url
+            assert self.settings.webhook_secret
+            url = webhook_url(self.settings.webhook_base_url, self.settings.webhook_path)
+            self._webhook_task = asyncio.create_task(set_webhook(
+                self.bot, url=url, secret=self.settings.webhook_secret.get_secret_value()))
+        elif self.poller is not None:
+            self.poller.start()
+        log.info("Telegram bot started", mode=self.settings.bot_mode)
+
+    async def stop_intake(self) -> None:
+        if self.poller is not None:
+            await self.poller.stop()
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            await asyncio.gather(self._webhook_task, return_exceptions=True)
+
+    async def stop(self) -> None:
+        """Finish in-flight updates and notices, then close the FSM storage and the session."""
+        await self.stop_intake()
+        await self.processor.stop()
+        await self.notifier.detach()
+        with contextlib.suppress(Exception):
+            await self.storage.close()
+        await self.bot.session.close()
+        log.info("Telegram bot stopped")
