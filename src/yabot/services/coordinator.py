@@ -26,7 +26,7 @@ from yabot.logging import get_logger
 from yabot.services import ledger_sql
 from yabot.services.besitos import BesitosService
 from yabot.services.narrative import NarrativeService
-from yabot.services.sequencing import publish_sequenced
+from yabot.services.sequencing import SEQUENCED_TYPES, publish_sequenced
 from yabot.services.subscriptions import SubscriptionService
 from yabot.services.user_order import OrderingConfig, PerUserOrder
 from yabot.storage.manager import DatabaseManager
@@ -53,7 +53,8 @@ class CoordinatorService:
 
     def register(self) -> None:
         """Subscribe the workflows to the bus (call before `bus.start()`)."""
-        self.bus.add_subscriber("*", self.order.handle, group=GROUP)
+        for event_type in sorted(SEQUENCED_TYPES):
+            self.bus.add_subscriber(event_type, self.order.handle, group=GROUP)
         self.narrative.register()
 
     def start(self) -> None:

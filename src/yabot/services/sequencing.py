@@ -17,6 +17,11 @@ from yabot.events.bus import Publisher
 from yabot.storage.sql.tables import event_sequences
 
 E = TypeVar("E", bound=BaseEvent)
+# the types that carry a per-user number: the coordinator subscribes to exactly these, so
+# the many unnumbered events (update_received, user_activity, ...) never reach its group
+SEQUENCED_TYPES = frozenset({
+    "reaction_detected", "besitos_awarded", "besitos_spent", "narrative_hint_unlocked",
+    "decision_made", "user_interaction", "vip_access_granted", "vip_access_denied"})
 
 
 async def next_sequences(conn: AsyncConnection, user_id: str, count: int) -> int:
@@ -35,6 +40,8 @@ async def sequenced(conn: AsyncConnection, *events: E) -> list[E]:
     are returned unchanged)."""
     out: list[E] = []
     for event in events:
+        if event.event_type not in SEQUENCED_TYPES:
+            raise ValueError(f"{event.event_type} is not in SEQUENCED_TYPES")
         if event.user_id is None:
             out.append(event)
             continue
