@@ -65,6 +65,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = str(exc.detail)
+        if exc.status_code == 400 and request.url.path.startswith("/api/"):
+            # FastAPI's "error parsing the body" (e.g. not UTF-8): a validation failure here
+            return error_response(422, "validation_error", "request validation failed: body",
+                                  [{"field": "body", "loc": ["body"], "msg": message,
+                                    "type": "body_unreadable"}])
         if exc.status_code == 404 and message == "Not Found":
             message = f"no such route: {request.method} {request.url.path} (see /docs)"
         elif exc.status_code == 405:
