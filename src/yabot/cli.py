@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from yabot.cli_users import add_users_parser, users_command
 from yabot.domain.errors import SchemaError, StoreUnavailableError
 from yabot.logging import configure_logging, get_logger
 from yabot.settings import ConfigError, Settings, load_settings
@@ -49,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
                               help="a scope to grant (repeatable); default: read write")
     token_create.add_argument("--ttl-minutes", type=int, default=60, metavar="N",
                               help="lifetime in minutes (1-525600, default 60)")
+    add_users_parser(sub)
     return parser
 
 
@@ -171,6 +173,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any,
     "events": _events,
     "content": _content,
     "token": _token,
+    "users": users_command,
 }
 
 

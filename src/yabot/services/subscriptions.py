@@ -83,8 +83,10 @@ class SubscriptionService:
                 await self._expire(tx, now, _S.id == records[0].id)
 
     async def set_plan(self, user_id: str, plan_type: PlanType,
-                       end_date: datetime | None = None) -> SubscriptionView:
-        """Grant, upgrade or (with "free") cancel; publishes `subscription_updated`."""
+                       end_date: datetime | None = None, *,
+                       tx: Publisher | None = None) -> SubscriptionView:
+        """Grant, upgrade or (with "free") cancel; publishes `subscription_updated`.
+        `tx` joins an open transaction."""
         if plan_type not in PLANS:
             raise ValueError(f"plan_type must be one of {', '.join(PLANS)}, not {plan_type!r}")
         now = datetime.now(UTC)
@@ -93,25 +95,31 @@ class SubscriptionService:
             raise ValueError("the free plan has no end date")
         if end is not None and end <= now:
             raise ValueError(f"end_date {end.isoformat()} is not in the future")
-        async with self.bus.transaction() as tx:
-            current = await self._current_for_update(tx.conn, user_id)
-            if plan_type == "free":
-                if current is None or current["plan_type"] == "free":
-                    return subscription_view(user_id, _records(current), now)  # nothing to do
-                if current["status"] == "active":
-                    await tx.conn.execute(subscriptions.update().where(_S.id == current["id"])
-                                          .values(status="cancelled", updated_at=now))
-                    await tx.publish(_updated(user_id, "cancelled", current["plan_type"]))
-                else:
-                    await tx.publish(_updated(user_id, "active", "free"))
+        if tx is None:
+            async with self.bus.transaction() as own:
+                return await self._set_plan(own, user_id, plan_type, end, now)
+        return await self._set_plan(tx, user_id, plan_type, end, now)
+
+    async def _set_plan(self, tx: Publisher, user_id: str, plan_type: PlanType,
+                        end: datetime | None, now: datetime) -> SubscriptionView:
+        current = await self._current_for_update(tx.conn, user_id)
+        if plan_type == "free":
+            if current is None or current["plan_type"] == "free":
+                return subscription_view(user_id, _records(current), now)  # nothing to do
+            if current["status"] == "active":
+                await tx.conn.execute(subscriptions.update().where(_S.id == current["id"])
+                                      .values(status="cancelled", updated_at=now))
+                await tx.publish(_updated(user_id, "cancelled", current["plan_type"]))
             else:
-                if current is not None and current["status"] == "active":
-                    await tx.conn.execute(subscriptions.update().where(_S.id == current["id"])
-                                          .values(status="inactive", updated_at=now))
-                await tx.publish(_updated(user_id, "active", plan_type))
-            await tx.conn.execute(subscriptions.insert().values(
-                user_id=user_id, plan_type=plan_type, status="active", start_date=now,
-                end_date=end, created_at=now, updated_at=now))
+                await tx.publish(_updated(user_id, "active", "free"))
+        else:
+            if current is not None and current["status"] == "active":
+                await tx.conn.execute(subscriptions.update().where(_S.id == current["id"])
+                                      .values(status="inactive", updated_at=now))
+            await tx.publish(_updated(user_id, "active", plan_type))
+        await tx.conn.execute(subscriptions.insert().values(
+            user_id=user_id, plan_type=plan_type, status="active", start_date=now,
+            end_date=end, created_at=now, updated_at=now))
         return SubscriptionView(user_id=user_id, plan_type=plan_type, status="active",
                                 start_date=now, end_date=end,
                                 is_vip=plan_type == "vip")

@@ -13,7 +13,7 @@ from typing import Any
 from yabot.domain.errors import NotFoundError
 from yabot.domain.events import UserDeleted, UserDeletedPayload
 from yabot.domain.models import Preferences, UserDocument
-from yabot.events.bus import EventBus
+from yabot.events.bus import EventBus, Publisher
 from yabot.logging import get_logger
 from yabot.services.subscriptions import SubscriptionService, subscription_view
 from yabot.services.user_rows import (
@@ -43,19 +43,29 @@ class UserService:
         self.atomic = isinstance(docs, EmbeddedDocumentStore) and docs.shares(stores.sql)
         self.sagas = UserSagas(stores=stores, bus=bus)
 
-    async def create_user(self, tg: TelegramUser) -> bool:
+    async def create_user(self, tg: TelegramUser, *, tx: Publisher | None = None) -> bool:
         """Register the user in both stores and publish `user_registered`; idempotent per
-        Telegram id. Returns True when the user was created by this call."""
+        Telegram id. Returns True when the user was created by this call.
+
+        `tx` joins an open transaction; only on the embedded default, where registration is
+        one transaction (with separate stores it is a saga of its own).
+        """
         if not self.atomic:
+            if tx is not None:
+                raise ValueError("with separate stores registration is a saga of its own")
             return await self.sagas.create_user(tg)
+        if tx is not None:
+            return await self._create_in(tx, tg)
         if await profile_exists(self.stores.sql, str(tg.id)):
             return False
-        async with self.bus.transaction() as tx:
-            if not await insert_profile(self.stores.sql, tx.conn, tg):
-                return False  # registered concurrently
-            await EmbeddedUsers.create_in(tx.conn, UserDocument(user_id=str(tg.id)),
-                                          replace=True)
-            await tx.publish(registered_event(tg))
+        async with self.bus.transaction() as own:
+            return await self._create_in(own, tg)
+
+    async def _create_in(self, tx: Publisher, tg: TelegramUser) -> bool:
+        if not await insert_profile(self.stores.sql, tx.conn, tg):
+            return False  # registered already, or concurrently
+        await EmbeddedUsers.create_in(tx.conn, UserDocument(user_id=str(tg.id)), replace=True)
+        await tx.publish(registered_event(tg))
         return True
 
     async def recover(self, *, min_age: float = 0) -> int:
