@@ -145,6 +145,8 @@ class EventSettings(BaseSettings):
     concurrency: int = Field(32, ge=1, le=1024)
     log_retention_days: int = Field(30, ge=1)
     processed_retention_days: int = Field(7, ge=1)
+    # sent outbox rows kept to send again when Redis loses data (shorter than the marks')
+    replay_window_seconds: int = Field(900, ge=0, le=86_400)
     publish_channel: bool = False
 
 

@@ -200,6 +200,7 @@ async def test_poison_event_is_dead_lettered_and_replayable(new_bus: BusFactory)
             "CREATE TABLE test_effects (id SERIAL PRIMARY KEY, grp TEXT, event_id TEXT)"))
     poison = reaction("p", "poison")
     accept_poison = False
+    poison_calls = 0
 
     async def record(group: str, event: BaseEvent, ctx: HandlerContext) -> None:
         await ctx.conn.execute(sa.text("INSERT INTO test_effects (grp, event_id) VALUES (:g, :e)"),
@@ -207,6 +208,8 @@ async def test_poison_event_is_dead_lettered_and_replayable(new_bus: BusFactory)
 
     @bus.subscribe("reaction_detected", group="g")
     async def picky(event: BaseEvent, ctx: HandlerContext) -> None:
+        nonlocal poison_calls
+        poison_calls += event.event_id == poison.event_id
         if event.event_id == poison.event_id and not accept_poison:
             raise ValueError("cannot digest this one")
         await record("g", event, ctx)
@@ -230,6 +233,8 @@ async def test_poison_event_is_dead_lettered_and_replayable(new_bus: BusFactory)
     assert [(d.event_id, d.consumer_group, d.attempts) for d in letters] == [
         (poison.event_id, "g", 3)]
     assert "cannot digest this one" in letters[0].error
+    await asyncio.sleep(0.2)
+    assert poison_calls == 3  # exactly EVENTS_MAX_DELIVERIES calls, the batch's included
 
     accept_poison = True
     assert await replay_dead_letters(bus.db, None) == [letters[0].id]
@@ -242,6 +247,7 @@ async def test_poison_event_is_dead_lettered_and_replayable(new_bus: BusFactory)
     done = await effects(bus)
     assert done.count(("g", poison.event_id)) == 1
     assert done.count(("other", poison.event_id)) == 1  # the other group skipped the replay
+    assert poison_calls == 4  # the replay: one more call, which succeeded
     assert len(done) == 6
     assert await list_dead_letters(bus.db) == []
 

@@ -1,7 +1,7 @@
 """A separate OS process for the event-bus fault tests (run as a script, not collected).
 
     python bus_worker.py ROLE --db PATH [--redis URL] [--users N] [--events N]
-                         [--groups g1,g2] [--run TAG] [--pace-ms MS] [--chunk N]
+                         [--groups g1,g2] [--run TAG] [--pace-ms MS] [--chunk N] [--tasks N]
                          [--no-relay] [--hold]
 
 ROLE is one of
@@ -180,8 +180,15 @@ def say(line: str) -> None:
 
 
 async def _publish(bus: EventBus, args: argparse.Namespace) -> None:
-    events = list(stream_of_events(args.run, users_of(args.users, args.user_prefix),
-                                   args.events))
+    """`--tasks` concurrent publishers, each with its own users (so per-user order is
+    publish order), as a web server's requests would publish."""
+    users = users_of(args.users, args.user_prefix)
+    await asyncio.gather(*(_publish_users(bus, args, users[t::args.tasks])
+                           for t in range(args.tasks)))
+
+
+async def _publish_users(bus: EventBus, args: argparse.Namespace, users: list[str]) -> None:
+    events = list(stream_of_events(args.run, users, args.events))
     for start in range(0, len(events), args.chunk):
         chunk = events[start:start + args.chunk]
         await bus.publish(*chunk)
@@ -244,6 +251,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--pace-ms", type=float, default=0.0,
                         help="sleep between publish calls")
     parser.add_argument("--chunk", type=int, default=1, help="events per publish call")
+    parser.add_argument("--tasks", type=int, default=1, help="concurrent publishing tasks")
     parser.add_argument("--no-relay", action="store_true")
     parser.add_argument("--hold", action="store_true",
                         help="publish: after publishing, wait to be killed")

@@ -12,7 +12,12 @@ import redis.asyncio as aioredis
 from pydantic import SecretStr
 
 from tests.fixtures.redis import RedisServer
-from yabot.events.transports.base import OutgoingMessage, TransportUnavailableError, partition_for
+from yabot.events.transports.base import (
+    OutgoingMessage,
+    TransportDataLostError,
+    TransportUnavailableError,
+    partition_for,
+)
 from yabot.events.transports.redis_streams import (
     RedisStreamsConfig,
     RedisStreamsTransport,
@@ -53,6 +58,30 @@ async def read_all(t: RedisStreamsTransport, group: str, consumer: str, expected
             await t.ack(group, p, [d.message_id for d in batch])
             ids.extend(d.event_id for d in batch)
     return ids
+
+
+async def test_lost_data_is_detected_and_nothing_is_appended_before_the_replay(
+        transport: RedisStreamsTransport, private_redis: RedisServer) -> None:
+    assert await transport.load_markers() == dict.fromkeys(range(PARTITIONS), 0)
+    await transport.send([OutgoingMessage(event_id=f"e{i}", event_type="user_activity",
+                                          key="u1", data="{}", seq=i + 1) for i in range(5)])
+    p = partition_for("u1", PARTITIONS)
+    assert (await transport.load_markers() or {})[p] == 5
+    assert private_redis.command("FLUSHALL") == "+OK"  # what a restart without AOF leaves
+
+    with pytest.raises(TransportDataLostError) as lost:
+        await transport.send([OutgoingMessage(event_id="e9", event_type="user_activity",
+                                              key="u1", data="{}", seq=9)])
+    assert lost.value.partitions == {p}
+    assert private_redis.command("XLEN", transport.stream(p)) == ":0"  # nothing appended
+    await transport.send([OutgoingMessage(event_id="e1", event_type="user_activity",
+                                          key="u1", data="{}", seq=1)])  # the replay
+    assert private_redis.command("XLEN", transport.stream(p)) == ":1"
+
+    assert private_redis.command("FLUSHALL") == "+OK"  # idle relay: verify() finds it
+    with pytest.raises(TransportDataLostError):
+        await transport.verify()
+    await transport.verify()  # the new state is the baseline now
 
 
 async def test_send_fails_fast_when_redis_is_down(

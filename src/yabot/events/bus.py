@@ -16,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.events import BaseEvent, validate_event
 from yabot.events.outbox import Outbox
-from yabot.events.processor import ConsumerConfig, GroupWorker, Handler, Subscription
+from yabot.events.processor import (
+    ConsumerConfig,
+    GroupWorker,
+    Handler,
+    HandlerError,
+    Subscription,
+)
 from yabot.events.relay import Relay, RelayConfig
 from yabot.events.retention import purge_older_than
 from yabot.events.transports.base import DeadLetter, Delivery, Transport
@@ -173,7 +179,10 @@ class EventBus:
                 if event.event_id in fresh:
                     fresh.discard(event.event_id)
                     for handler in handlers:
-                        await handler(event, ctx)
+                        try:
+                            await handler(event, ctx)
+                        except Exception as exc:
+                            raise HandlerError(event.event_id, exc) from exc
         if ctx.published:
             self.notify()
 
@@ -193,7 +202,12 @@ class EventBus:
 
     async def _dead_letter(self, delivery: Delivery, group: str, error: str,
                            attempts: int) -> None:
+        """One `dead_letters` row per (group, event): the processed mark commits with it, so
+        a redelivery (its XACK lost) is skipped instead of failing and dead-lettered again.
+        A replay removes the mark (`replay_dead_letters`)."""
         async with self.db.write() as conn:
+            if not await self._mark_processed(conn, group, [delivery.event_id]):
+                return  # handled or dead-lettered already (another delivery of it)
             await conn.execute(dead_letters.insert().values(
                 event_id=delivery.event_id, event_type=delivery.event_type,
                 consumer_group=group, event_data=delivery.data, error=error[:4000],

@@ -1,7 +1,8 @@
 """Dead letters: list them, and replay them through the outbox (same event_id).
 
 A replayed event reaches every group again, but groups that handled it have its
-`(group, event_id)` in `processed_events` and skip it, so only the failed group acts.
+`(group, event_id)` in `processed_events` and skip it, so only the failed group acts (its
+own mark, written with the dead letter, is removed by the replay).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from yabot.storage.sql.database import Database
-from yabot.storage.sql.tables import dead_letters, outbox
+from yabot.storage.sql.tables import dead_letters, outbox, processed_events
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +63,9 @@ async def replay_dead_letters(db: Database, ids: Sequence[int] | None) -> list[i
                     partition_key=_user_of(row["event_data"]),
                     data=row["event_data"]))
                 queued.add(row["event_id"])
+            await conn.execute(processed_events.delete().where(  # the group acts again
+                processed_events.c.consumer_group == row["consumer_group"],
+                processed_events.c.event_id == row["event_id"]))
             await conn.execute(dead_letters.update().where(dead_letters.c.id == row["id"])
                                .values(replayed_at=datetime.now(UTC)))
             replayed.append(int(row["id"]))

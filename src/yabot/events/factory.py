@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from yabot.events.bus import BusConfig, EventBus
 from yabot.events.processor import ConsumerConfig
+from yabot.events.relay import RelayConfig
 from yabot.events.transports.base import Transport
 from yabot.events.transports.memory import MemoryTransport
 from yabot.settings import EventSettings, RedisSettings
@@ -27,6 +28,7 @@ def create_transport(redis: RedisSettings, events: EventSettings) -> Transport:
 
 def create_event_bus(db: Database, redis: RedisSettings, events: EventSettings) -> EventBus:
     config = BusConfig(
+        relay=RelayConfig(replay_window=timedelta(seconds=events.replay_window_seconds)),
         consumer=ConsumerConfig(max_deliveries=events.max_deliveries,
                                 concurrency=events.concurrency),
         event_log_retention=timedelta(days=events.log_retention_days),

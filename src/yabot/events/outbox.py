@@ -9,7 +9,7 @@ import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.events import BaseEvent
+from yabot.events.retention import purge_older_than
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.tables import event_log, leases, outbox
 
@@ -28,6 +29,7 @@ class OutboxRow:
     event_type: str
     partition_key: str | None
     data: str
+    sent: bool = False
 
 
 class Outbox:
@@ -64,32 +66,52 @@ class Outbox:
         await self.db.run_sqlite(insert, write=True)
 
     async def pending(self, limit: int) -> list[OutboxRow]:
-        """Oldest rows not yet handed to the transport."""
+        """Oldest rows not yet handed to the transport (the partial index `ix_outbox_unsent`)."""
+        return await self._select("sent = 0", _PENDING, limit=limit)
+
+    async def after(self, cursor: int, limit: int) -> list[OutboxRow]:
+        """Every row after `cursor`, sent or not, in id order: the replay window."""
+        return await self._select("id > :cursor", _AFTER, limit=limit, cursor=cursor)
+
+    async def _select(self, where: str, query: sa.Select[Any], **params: int) -> list[OutboxRow]:
         rows: Sequence[Any]
         if self.db.is_sqlite:
-            rows = await self.db.run_sqlite(lambda c: c.execute(
-                "SELECT id, event_id, event_type, partition_key, data FROM outbox "
-                "WHERE sent = 0 ORDER BY id LIMIT ?", (limit,)).fetchall(), write=False)
+            sql = ("SELECT id, event_id, event_type, partition_key, data, sent "  # noqa: S608
+                   f"FROM outbox WHERE {where} ORDER BY id LIMIT :limit")
+            rows = await self.db.run_sqlite(lambda c: c.execute(sql, params).fetchall(),
+                                            write=False)
         else:
             async with self.db.read() as conn:
-                rows = (await conn.execute(_PENDING, {"limit": limit})).all()
+                rows = (await conn.execute(query, params)).all()
         return [OutboxRow(id=r[0], event_id=r[1], event_type=r[2], partition_key=r[3],
-                          data=r[4]) for r in rows]
+                          data=r[4], sent=bool(r[5])) for r in rows]
 
-    async def mark_sent(self, rows: Sequence[OutboxRow], *, delete: bool) -> None:
-        """Delete rows the transport now holds durably, or flag them as sent."""
+    async def sent_after(self, cursor: int) -> list[tuple[int, str | None]]:
+        """(id, partition key) of sent rows after `cursor`: what a transport must hold."""
+        async with self.db.read() as conn:
+            return [(r[0], r[1]) for r in await conn.execute(
+                sa.select(outbox.c.id, outbox.c.partition_key)
+                .where(outbox.c.sent.is_(True), outbox.c.id > cursor))]
+
+    async def mark_sent(self, rows: Sequence[OutboxRow]) -> None:
+        """Flag rows as handed over; they stay for the replay window (`purge_sent`)."""
         ids = [r.id for r in rows]
+        if not ids:
+            return
+        now = datetime.now(UTC)
         if self.db.is_sqlite:  # one thread hop: the relay holds the writer briefly
             marks = ",".join("?" * len(ids))
-            sql = (f"DELETE FROM outbox WHERE id IN ({marks})" if delete  # noqa: S608
-                   else f"UPDATE outbox SET sent = 1 WHERE id IN ({marks})")  # noqa: S608
-            await self.db.run_sqlite(lambda c: c.execute(sql, ids), write=True)
+            sql = f"UPDATE outbox SET sent = 1, sent_at = ? WHERE id IN ({marks})"  # noqa: S608
+            await self.db.run_sqlite(lambda c: c.execute(sql, [_sqlite_time(now), *ids]),
+                                     write=True)
             return
         async with self.db.write() as conn:
-            if delete:
-                await conn.execute(outbox.delete().where(outbox.c.id.in_(ids)))
-            else:
-                await conn.execute(outbox.update().where(outbox.c.id.in_(ids)).values(sent=True))
+            await conn.execute(outbox.update().where(outbox.c.id.in_(ids))
+                               .values(sent=True, sent_at=now))
+
+    async def purge_sent(self, window: timedelta) -> int:
+        """Delete rows sent longer than `window` ago, in short batches."""
+        return await purge_older_than(self.db, outbox, outbox.c.sent_at, window)
 
     async def settle(self, event_ids: Sequence[str]) -> None:
         """Delete rows a non-durable transport has fully delivered (not rows queued again
@@ -137,10 +159,12 @@ class Outbox:
                                                      leases.c.owner == owner))
 
 
-_PENDING = (sa.select(outbox.c.id, outbox.c.event_id, outbox.c.event_type,
-                     outbox.c.partition_key, outbox.c.data)
-            .where(outbox.c.sent.is_(False)).order_by(outbox.c.id)
+_COLUMNS = (outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.partition_key,
+            outbox.c.data, outbox.c.sent)
+_PENDING = (sa.select(*_COLUMNS).where(outbox.c.sent == sa.false()).order_by(outbox.c.id)
             .limit(sa.bindparam("limit")))
+_AFTER = (sa.select(*_COLUMNS).where(outbox.c.id > sa.bindparam("cursor"))
+          .order_by(outbox.c.id).limit(sa.bindparam("limit")))
 
 
 def _rows(event: BaseEvent) -> tuple[dict[str, object], dict[str, object]]:

@@ -52,6 +52,20 @@ class Subscription:
         return event_type == self.pattern
 
 
+class HandlerError(Exception):
+    """A handler raised while handling `event_id` (the original is `error`)."""
+
+    def __init__(self, event_id: str, error: Exception) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.event_id, self.error = event_id, error
+
+
+def describe(exc: Exception) -> str:
+    if isinstance(exc, HandlerError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
 HandleBatch = Callable[[str, list[tuple[BaseEvent, list[Handler]]]], Awaitable[None]]
 DeadLetterFn = Callable[[Delivery, str, str, int], Awaitable[None]]
 
@@ -76,12 +90,17 @@ class GroupWorker:
     _stopping: bool = False
     _main: asyncio.Task[None] | None = None
     _group_commit: GroupCommit[Item] = field(init=False)
+    _failed_in_batch: dict[str, str] = field(default_factory=dict)  # raised in a combined one
 
     def __post_init__(self) -> None:
         self._group_commit = GroupCommit(self._commit_items)
 
     async def _commit_items(self, items: list[Item]) -> None:
-        await self.handle_batch(self.group, [(i.event, i.handlers) for i in items])
+        try:
+            await self.handle_batch(self.group, [(i.event, i.handlers) for i in items])
+        except HandlerError as exc:  # that call was an attempt of this event
+            self._failed_in_batch[exc.event_id] = str(exc)
+            raise
 
     async def start(self) -> None:
         self._main = asyncio.create_task(self._claim_loop(), name=f"group-{self.group}")
@@ -184,14 +203,13 @@ class GroupWorker:
                 await asyncio.sleep(min(5.0, 0.1 * 2 ** min(failures, 6)))
 
     async def _process(self, item: Item) -> None:
+        """Handle one event, with retries; after `max_deliveries` attempts (its deliveries,
+        and a failed combined commit it raised in) it becomes a dead letter."""
         delivery, event = item.delivery, item.event
         attempt = max(1, delivery.delivery_count)
+        error = self._failed_in_batch.pop(event.event_id, None)
         while True:
-            try:
-                await self.handle_batch(self.group, [(event, item.handlers)])
-                return
-            except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"
+            if error is not None:
                 if attempt >= self.config.max_deliveries:
                     log.error("event dead-lettered", group=self.group, event_id=event.event_id,
                               event_type=event.event_type, attempts=attempt, error=error)
@@ -202,3 +220,8 @@ class GroupWorker:
                             event_id=event.event_id, attempt=attempt, error=error)
                 await asyncio.sleep(random.uniform(delay / 2, delay))
                 attempt += 1
+            try:
+                await self.handle_batch(self.group, [(event, item.handlers)])
+                return
+            except Exception as exc:
+                error = describe(exc)

@@ -11,9 +11,16 @@ import contextlib
 import random
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from yabot.events.outbox import Outbox, OutboxRow
-from yabot.events.transports.base import OutgoingMessage, Transport, TransportUnavailableError
+from yabot.events.transports.base import (
+    OutgoingMessage,
+    Transport,
+    TransportDataLostError,
+    TransportUnavailableError,
+    partition_for,
+)
 from yabot.logging import get_logger
 
 log = get_logger(__name__)
@@ -27,6 +34,10 @@ class RelayConfig:
     lease_ttl: float = 5.0
     backoff_base: float = 0.05
     backoff_max: float = 5.0
+    # sent rows stay this long, to be sent again if the (durable) transport loses data
+    replay_window: timedelta = timedelta(minutes=15)
+    purge_interval: float = 60.0
+    verify_interval: float = 1.0  # when idle, check the transport's markers this often
 
 
 class Relay:
@@ -38,6 +49,10 @@ class Relay:
         self._task: asyncio.Task[None] | None = None
         self.transport_up = True
         self.failures = 0
+        self.replays = 0  # times the window was sent again after a transport lost data
+        self._baseline = False  # markers loaded and compared with the outbox (durable)
+        self._replay_from: int | None = None  # replaying: rows after this id, sent or not
+        self._verified = self._purged = 0.0
 
     def wake(self) -> None:
         self._wake.set()
@@ -71,52 +86,107 @@ class Relay:
                     was_held = held
                     held = await self.outbox.hold_lease(LEASE, self.owner, self.config.lease_ttl)
                     lease_checked = loop.time()
-                    if held and not was_held and not self.transport.durable_on_send:
-                        await self.outbox.reset_unsettled()
+                    if held and not was_held:
+                        await self._acquired()
                 sent = await self.relay_once() if held else 0
+                if held and sent == 0 and self.transport_up and not self._stopping:
+                    await self._housekeeping(loop.time())
             except Exception as exc:  # keep relaying whatever fails; nothing is lost
                 sent = 0
                 log.error("relay pass failed", error=f"{type(exc).__name__}: {exc}")
                 await asyncio.sleep(self.config.poll_interval)
             if self._stopping and (sent == 0 or not self.transport_up):
                 return
-            if sent >= self.config.batch_size:
+            if self.transport_up and (sent >= self.config.batch_size
+                                      or self._replay_from is not None):
                 continue  # more waiting
             if not self.transport_up:
                 await self._sleep(self._backoff())
             else:
                 await self._sleep(self.config.poll_interval)
 
-    async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
-        self._wake.clear()
+    async def _acquired(self) -> None:
+        """A new lease: unsettled rows (memory) go again; markers are compared (durable)."""
+        if not self.transport.durable_on_send:
+            await self.outbox.reset_unsettled()
+        self._baseline = False
+
+    async def _housekeeping(self, now: float) -> None:
+        if not self.transport.durable_on_send:
+            return
+        if now - self._verified > self.config.verify_interval:
+            self._verified = now
+            try:
+                await self.transport.verify()
+            except TransportDataLostError as exc:
+                self._replay(exc)
+            except TransportUnavailableError:
+                pass  # the next send finds out and backs off
+        if now - self._purged > self.config.purge_interval:
+            self._purged = now
+            await self.outbox.purge_sent(self.config.replay_window)
+
+    def _replay(self, exc: TransportDataLostError) -> None:
+        self.replays += 1
+        self._replay_from = 0
+        log.warning("transport lost data; sending the outbox replay window again",
+                    partitions=sorted(exc.partitions))
+
+    async def _check_baseline(self) -> None:
+        """Compare the transport's markers with the rows the outbox says were sent."""
+        markers = await self.transport.load_markers()
+        self._baseline = True
+        if markers is None:
+            return
+        rows = await self.outbox.sent_after(min(markers.values(), default=0))
+        parts = self.transport.partitions
+        lost = {p for i, key in rows if i > markers.get(p := partition_for(key, parts), 0)}
+        if lost:
+            self._replay(TransportDataLostError(lost))
 
     def _backoff(self) -> float:
         cap = min(self.config.backoff_max, self.config.backoff_base * 2 ** min(self.failures, 16))
         return random.uniform(cap / 2, cap)
 
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        self._wake.clear()
+
     async def relay_once(self) -> int:
-        """Send one batch of pending rows; returns how many were sent."""
-        rows = await self.outbox.pending(self.config.batch_size)
-        if not rows:
-            return 0
+        """Send one batch (pending rows, or the next of the replay window); how many."""
         try:
+            if self.transport.durable_on_send and not self._baseline:
+                await self._check_baseline()
+            cursor = self._replay_from
+            size = self.config.batch_size
+            rows = await (self.outbox.pending(size) if cursor is None
+                          else self.outbox.after(cursor, size))
+            if not rows:
+                if cursor is not None:
+                    log.info("outbox replay window sent again")
+                    self._replay_from = None
+                return 0
             await self.transport.send([_message(r) for r in rows])
+        except TransportDataLostError as exc:
+            self._replay(exc)
+            self.transport_up, self.failures = True, 0
+            return 0
         except TransportUnavailableError as exc:
             self.failures += 1
             if self.transport_up:
-                log.warning("transport down; events wait in the outbox", error=str(exc),
-                            backlog=len(rows))
+                log.warning("transport down; events wait in the outbox", error=str(exc))
             self.transport_up = False
             return 0
         if not self.transport_up:
             log.info("transport back; replaying the outbox", after_failures=self.failures)
         self.transport_up, self.failures = True, 0
-        await self.outbox.mark_sent(rows, delete=self.transport.durable_on_send)
+        if cursor is not None:
+            self._replay_from = rows[-1].id
+        await self.outbox.mark_sent([r for r in rows if not r.sent])
         return len(rows)
 
 
 def _message(row: OutboxRow) -> OutgoingMessage:
     return OutgoingMessage(event_id=row.event_id, event_type=row.event_type,
-                           key=row.partition_key, data=row.data)
+                           key=row.partition_key, data=row.data, seq=row.id)

@@ -13,7 +13,7 @@ from yabot.events.retention import purge_older_than
 from yabot.events.transports.memory import MemoryTransport
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.migrate import migrate
-from yabot.storage.sql.tables import event_log, processed_events
+from yabot.storage.sql.tables import event_log, outbox, processed_events
 
 
 @pytest.fixture
@@ -71,3 +71,22 @@ async def test_bus_purges_marks_and_event_log_by_their_settings(db: Database) ->
     assert await _count(db, processed_events) == 2
     async with db.read() as conn:
         assert list((await conn.execute(sa.select(event_log.c.event_id))).scalars()) == ["e2"]
+
+
+async def test_sent_outbox_rows_stay_for_the_replay_window_then_go(db: Database) -> None:
+    bus = EventBus(db, MemoryTransport(partitions=2), BusConfig())
+    async with db.write() as conn:
+        await conn.execute(outbox.insert(), [
+            {"event_id": f"e{i}", "event_type": "user_activity", "data": "{}"}
+            for i in range(6)])
+    rows = await bus.outbox.pending(10)
+    await bus.outbox.mark_sent(rows[:4])
+    async with db.write() as conn:  # two of them were sent an hour ago
+        await conn.execute(outbox.update().where(outbox.c.event_id.in_(["e0", "e1"]))
+                           .values(sent_at=datetime.now(UTC) - timedelta(hours=1)))
+
+    assert await bus.outbox.purge_sent(timedelta(minutes=15)) == 2
+
+    assert [r.event_id for r in await bus.outbox.after(0, 10)] == ["e2", "e3", "e4", "e5"]
+    assert [r.event_id for r in await bus.outbox.pending(10)] == ["e4", "e5"]
+    assert await bus.outbox.backlog() == 2

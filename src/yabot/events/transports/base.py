@@ -18,6 +18,15 @@ class TransportUnavailableError(Exception):
     """The transport cannot take or give messages right now (e.g. Redis is down)."""
 
 
+class TransportDataLostError(Exception):
+    """The transport lost messages it had accepted (e.g. Redis restarted without
+    persistence): the relay must send its replay window again, in order."""
+
+    def __init__(self, partitions: set[int]) -> None:
+        super().__init__(f"transport lost data on partitions {sorted(partitions)}")
+        self.partitions = partitions
+
+
 def partition_for(key: str | None, partitions: int) -> int:
     """Stable partition of a key (same in every process, unlike hash())."""
     if not key:
@@ -33,6 +42,7 @@ class OutgoingMessage:
     event_type: str
     key: str | None  # partition key: the user id, when the event is about a user
     data: str  # the serialized event (JSON)
+    seq: int = 0  # the outbox row id: durable transports keep the highest sent per partition
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,6 +91,15 @@ class Transport(ABC):
         The relay keeps those events in the outbox until then, so a crash loses nothing.
         Durable transports never call it.
         """
+
+    async def load_markers(self) -> dict[int, int] | None:
+        """Durable transports: the highest `seq` each partition holds (what survived), and
+        from now on `send`/`verify` raise TransportDataLostError when that goes back.
+        None: the transport keeps no markers (it is not durable)."""
+        return None
+
+    async def verify(self) -> None:  # noqa: B027
+        """Raise TransportDataLostError if a partition lost messages since the last send."""
 
     @abstractmethod
     async def start(self) -> None:

@@ -34,10 +34,10 @@ from yabot.events.transports.base import (
     Transport,
     TransportHealth,
     TransportUnavailableError,
-    partition_for,
 )
 from yabot.events.transports.redis_clients import build_client
 from yabot.events.transports.redis_leases import LeaseManager, stream_key
+from yabot.events.transports.redis_markers import MarkedSender
 from yabot.logging import get_logger
 from yabot.settings import RedisSettings
 
@@ -104,6 +104,9 @@ class RedisStreamsTransport(Transport):
         self._blocking = blocking_client
         self._leases = LeaseManager(client, prefix=self.config.stream_prefix,
                                     partitions=self.partitions, ttl_ms=self.config.lease_ttl_ms)
+        self._sender = MarkedSender(client, prefix=self.config.stream_prefix,
+                                    partitions=self.partitions, maxlen=self.config.maxlen,
+                                    cluster=isinstance(client, RedisCluster))
         self._owned: dict[tuple[str, str], set[int]] = {}
         self._claimed_at: dict[tuple[str, str], float] = {}  # last successful claim
         self._takeover: dict[tuple[str, str, int], str] = {}  # -> XAUTOCLAIM cursor
@@ -122,19 +125,36 @@ class RedisStreamsTransport(Transport):
         await self._blocking.aclose()
 
     async def send(self, messages: Sequence[OutgoingMessage]) -> None:
+        """One Lua call per partition (XADDs + marker); raises TransportDataLostError, having
+        appended nothing to those partitions, when a marker shows Redis lost data."""
         if not messages:
             return
         cfg = self.config
+        commands = self._sender.commands(messages)
         with _unavailable("send", any_error=True):
-            pipe = self._client.pipeline(transaction=False)
-            for m in messages:
-                fields = {"event_id": m.event_id, "event_type": m.event_type,
-                          "key": m.key or "", "data": m.data}
-                stream = self.stream(partition_for(m.key, self.partitions))
-                pipe.xadd(stream, fields, maxlen=cfg.maxlen, approximate=True)  # type: ignore[arg-type]
+            if isinstance(self._client, RedisCluster):
+                replies = list(await asyncio.gather(
+                    *(self._client.eval(*args) for _p, args in commands)))
                 if cfg.publish_channel:
-                    pipe.publish(f"{cfg.stream_prefix}:{m.event_type}", m.data)
-            await pipe.execute()
+                    await asyncio.gather(*(self._client.publish(
+                        f"{cfg.stream_prefix}:{m.event_type}", m.data) for m in messages))
+            else:
+                pipe = self._client.pipeline(transaction=False)
+                for _p, args in commands:
+                    pipe.eval(*args)
+                if cfg.publish_channel:
+                    for m in messages:
+                        pipe.publish(f"{cfg.stream_prefix}:{m.event_type}", m.data)
+                replies = (await pipe.execute())[:len(commands)]
+        self._sender.settle([p for p, _args in commands], replies)
+
+    async def load_markers(self) -> dict[int, int] | None:
+        with _unavailable("load_markers", any_error=True):
+            return await self._sender.load()
+
+    async def verify(self) -> None:
+        with _unavailable("verify", any_error=True):
+            await self._sender.verify()
 
     async def ensure_group(self, group: str) -> None:
         await self._create_group(group, range(self.partitions))

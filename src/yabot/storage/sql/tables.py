@@ -53,6 +53,10 @@ outbox = sa.Table(
     sa.Column("data", sa.Text, nullable=False),
     sa.Column("sent", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),  # replay window (0008)
+    sa.Index("ix_outbox_unsent", "id", sqlite_where=sa.text("sent = 0"),
+             postgresql_where=sa.text("sent = false")),
+    sa.Index("ix_outbox_sent_at", "sent_at"),
     sqlite_autoincrement=True,
 )
 
