@@ -9,8 +9,9 @@ limiter, so a misbehaving neighbour behind the same address cannot lock a servic
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from time import time
 
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -24,6 +25,7 @@ from yabot.settings import Settings
 log = get_logger(__name__)
 bearer_scheme = HTTPBearer(auto_error=False, description="a JWT from `yabot token create`")
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
+_CACHE_SIZE = 4096
 
 
 @dataclass(kw_only=True)
@@ -33,16 +35,28 @@ class Authenticator:
     keys: KeyMaterial
     settings: Settings
     limiter: FailureLimiter
+    # tokens whose signature and claims checked out, until they expire (a calling service
+    # sends the same token many times; verification is most of the auth cost)
+    _verified: dict[str, Claims] = field(default_factory=dict)
 
     async def authenticate(self, request: Request,
                            credentials: HTTPAuthorizationCredentials | None) -> Claims:
         if credentials is None or credentials.scheme.lower() != "bearer":
             return await self._fail(request, "missing or malformed Authorization header; "
                                              "expected 'Bearer <JWT>'")
+        token = credentials.credentials
+        cached = self._verified.get(token)
+        if cached is not None and cached.expires_at + self.settings.jwt.leeway_seconds > time():
+            return cached
         try:
-            return verify_token(credentials.credentials, self.keys, self.settings.jwt)
+            claims = verify_token(token, self.keys, self.settings.jwt)
         except TokenError as exc:
+            self._verified.pop(token, None)
             return await self._fail(request, str(exc))
+        if len(self._verified) >= _CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = claims
+        return claims
 
     async def _fail(self, request: Request, reason: str) -> Claims:
         client = request.client.host if request.client else "unknown"

@@ -1,4 +1,6 @@
-"""Annotated dependencies: routes get the wired services and the caller from `app.state`."""
+"""Annotated dependencies: routes get the wired services and the caller from `app.state`.
+
+Every provider is `async def`: FastAPI runs plain `def` dependencies in a worker thread."""
 
 from __future__ import annotations
 
@@ -21,15 +23,15 @@ from yabot.services.users import UserService
 USER_ID_PATTERN = r"^[0-9]{1,20}$"
 
 
-def _health(request: Request) -> HealthService:
+async def _health(request: Request) -> HealthService:
     return request.app.state.health  # type: ignore[no-any-return]
 
 
-def _metrics(request: Request) -> Metrics:
+async def _metrics(request: Request) -> Metrics:
     return request.app.state.metrics  # type: ignore[no-any-return]
 
 
-def _domain(request: Request) -> DomainServices:
+async def _domain(request: Request) -> DomainServices:
     return request.app.state.domain  # type: ignore[no-any-return]
 
 
@@ -55,23 +57,23 @@ MetricsDep = Annotated[Metrics, Depends(_metrics)]
 Domain = Annotated[DomainServices, Depends(_domain)]
 
 
-def _users(domain: Domain) -> UserService:
+async def _users(domain: Domain) -> UserService:
     return domain.users
 
 
-def _subscriptions(domain: Domain) -> SubscriptionService:
+async def _subscriptions(domain: Domain) -> SubscriptionService:
     return domain.subscriptions
 
 
-def _besitos(domain: Domain) -> BesitosService:
+async def _besitos(domain: Domain) -> BesitosService:
     return domain.besitos
 
 
-def _narrative(domain: Domain) -> NarrativeService:
+async def _narrative(domain: Domain) -> NarrativeService:
     return domain.narrative
 
 
-def _dead_letters(domain: Domain) -> DeadLetterService:
+async def _dead_letters(domain: Domain) -> DeadLetterService:
     return domain.dead_letters
 
 
