@@ -236,3 +236,33 @@ processed_updates = sa.Table(  # Telegram update inbox: the primary key de-dupli
                        name="ck_processed_updates_status"),
     sa.Index("ix_processed_updates_status", "status", "update_id"),
 )
+
+admin_accounts = sa.Table(  # admin panel operators (0009); argon2 hashes only
+    "admin_accounts", metadata,
+    sa.Column("username", sa.Text, primary_key=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now),
+)
+
+admin_sessions = sa.Table(  # id = sha256 of the cookie's random token
+    "admin_sessions", metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("username", sa.Text,
+              sa.ForeignKey("admin_accounts.username", ondelete="CASCADE"), nullable=False),
+    sa.Column("csrf_token", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_admin_sessions_expires_at", "expires_at"),
+)
+
+admin_audit = sa.Table(  # who did what, when, to whom (operator actions)
+    "admin_audit", metadata,
+    sa.Column("id", _id, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("target", sa.Text),
+    sa.Column("detail", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_admin_audit_target", "target", "id"),
+    sqlite_autoincrement=True,
+)
