@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as _field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -150,6 +151,23 @@ class EventSettings(BaseSettings):
     publish_channel: bool = False
 
 
+class AdminSettings(BaseSettings):
+    """Admin panel under /admin (extends the contract)."""
+
+    model_config = _config("ADMIN_")
+
+    session_ttl_minutes: int = Field(480, ge=1, le=10_080)
+    # HMAC key of the session cookie; unset = generated once in the data directory
+    session_secret: SecretStr | None = None
+
+    @field_validator("session_secret")
+    @classmethod
+    def _secret_length(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and len(v.get_secret_value().encode()) < 32:
+            raise ValueError("must be at least 32 bytes")
+        return v
+
+
 class LogSettings(BaseSettings):
     model_config = _config("LOG_")
 
@@ -171,12 +189,14 @@ class Settings:
     bot: BotSettings
     events: EventSettings
     log: LogSettings
+    admin: AdminSettings = _field(default_factory=AdminSettings)
 
     def secrets(self) -> list[str]:
         """Every configured secret value, for log redaction."""
         values = [
             self.storage.database_url, self.storage.mongodb_uri, self.redis.url,
             self.redis.password, self.jwt.secret, self.bot.bot_token, self.bot.webhook_secret,
+            self.admin.session_secret,
         ]
         return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
 
@@ -189,6 +209,7 @@ _SECTIONS: dict[str, tuple[type[BaseSettings], str]] = {
     "bot": (BotSettings, ""),
     "events": (EventSettings, "EVENTS_"),
     "log": (LogSettings, "LOG_"),
+    "admin": (AdminSettings, "ADMIN_"),
 }
 
 
