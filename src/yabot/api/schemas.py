@@ -55,7 +55,7 @@ class PreferencesUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
     language: str = Field(None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$",  # type: ignore[assignment]
                           examples=["es"])
-    notifications_enabled: bool = Field(None)  # type: ignore[assignment]
+    notifications_enabled: bool = Field(None, strict=True)  # type: ignore[assignment]
     theme: str = Field(None, pattern=r"^[a-z0-9_-]{1,32}$",  # type: ignore[assignment]
                        examples=["dark"])
 
@@ -139,7 +139,7 @@ class BesitosChange(BaseModel):
     """Positive `amount` awards, negative spends; the same key again changes nothing."""
 
     model_config = ConfigDict(extra="forbid")
-    amount: int = Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, examples=[5])
+    amount: int = Field(strict=True, ge=-MAX_AMOUNT, le=MAX_AMOUNT, examples=[5])
     reason: str = Field(min_length=1, max_length=200, examples=["admin bonus"])
     idempotency_key: str = Field(pattern=KEY_PATTERN, examples=["bonus-2026-12-01"])
 
