@@ -22,6 +22,7 @@ from yabot.observability.metrics import Metrics, create_metrics
 from yabot.services.activity import register_activity_subscriber
 from yabot.services.container import DomainServices, build_services
 from yabot.services.content import seed_default_content
+from yabot.services.operations import OperationsStatus
 from yabot.services.scheduler import build_scheduler
 from yabot.settings import Settings
 from yabot.storage.manager import DatabaseManager, RetryPolicy
@@ -55,7 +56,8 @@ async def start_services(settings: Settings, *, migrate: bool = True,
         raise
     bus = create_event_bus(stores.sql, settings.redis, settings.events)
     register_activity_subscriber(bus)
-    domain = build_services(settings=settings, stores=stores, bus=bus)
+    metrics = create_metrics()
+    domain = build_services(settings=settings, stores=stores, bus=bus, metrics=metrics)
     try:
         await domain.users.recover()  # finish or undo sagas a dead process left open
     except Exception as exc:  # e.g. a store still down: the scheduler retries the pass
@@ -63,8 +65,11 @@ async def start_services(settings: Settings, *, migrate: bool = True,
     health = HealthService()
     health.add_source(stores.health_check)
     health.add_source(bus.health)
+    status = OperationsStatus(bus=bus, dead_letters=domain.dead_letters)
+    health.add_source(status.health)
+    metrics.add_refresher(lambda: status.refresh_gauges(metrics))
     return Services(settings=settings, stores=stores, bus=bus, health=health,
-                    metrics=create_metrics(), domain=domain)
+                    metrics=metrics, domain=domain)
 
 
 async def stop_services(services: Services, *, bus_started: bool = False) -> None:

@@ -76,10 +76,13 @@ def test_run_serves_health_and_metrics_then_stops_on_sigterm(tmp_path: Path) -> 
         status, body = get(base + "/health/ready")
         assert status == 200, body
         assert isinstance(body, dict)
-        assert set(body["components"]) == {"relational", "documents", "events"}  # type: ignore[arg-type]
+        assert {"relational", "documents", "events", "outbox", "dead_letters"} <= set(
+            body["components"])  # type: ignore[arg-type]
         status, metrics = get(base + "/metrics")
         assert status == 200
-        assert "yabot_http_requests_total" in str(metrics)
+        for name in ("yabot_request_count_total", "yabot_request_duration_seconds",
+                     "yabot_error_rate", "yabot_outbox_backlog", "yabot_dead_letters 0.0"):
+            assert name in str(metrics), name
         status, missing = get(base + "/no/such/route")
         assert status == 404
         assert isinstance(missing, dict)

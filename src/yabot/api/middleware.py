@@ -69,5 +69,4 @@ class RequestContextMiddleware:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
             method = scope.get("method", "")
-            self.metrics.http_requests.labels(method, path, str(status)).inc()
-            self.metrics.http_latency.labels(method, path).observe(time.perf_counter() - start)
+            self.metrics.observe_request(method, path, status, time.perf_counter() - start)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from yabot.events.bus import EventBus
+from yabot.observability.metrics import Metrics
 from yabot.services.besitos import BesitosService
 from yabot.services.coordinator import CoordinatorService
 from yabot.services.dead_letters import DeadLetterService
@@ -27,18 +28,20 @@ class DomainServices:
     dead_letters: DeadLetterService
 
 
-def build_services(*, settings: Settings, stores: DatabaseManager,
-                   bus: EventBus) -> DomainServices:
+def build_services(*, settings: Settings, stores: DatabaseManager, bus: EventBus,
+                   metrics: Metrics | None = None) -> DomainServices:
     """Create the services and register their bus subscribers (before `bus.start()`)."""
     subscriptions = SubscriptionService(stores=stores, bus=bus)
     besitos = BesitosService(stores=stores, bus=bus)
-    narrative = NarrativeService(stores=stores, bus=bus, subscriptions=subscriptions)
+    narrative = NarrativeService(stores=stores, bus=bus, subscriptions=subscriptions,
+                                 metrics=metrics)
     coordinator = CoordinatorService(
         stores=stores, bus=bus, besitos=besitos, narrative=narrative,
         subscriptions=subscriptions, reaction_reward=settings.bot.reaction_reward_besitos)
     coordinator.register()
     return DomainServices(
-        users=UserService(stores=stores, bus=bus, subscriptions=subscriptions),
+        users=UserService(stores=stores, bus=bus, subscriptions=subscriptions,
+                          metrics=metrics),
         subscriptions=subscriptions,
         besitos=besitos, narrative=narrative, coordinator=coordinator,
         dead_letters=DeadLetterService(db=stores.sql))

@@ -21,6 +21,13 @@ class DeadLetterService:
         return await list_dead_letters(self.db, include_replayed=include_replayed,
                                        limit=limit)
 
+    async def pending_count(self) -> int:
+        """Dead letters not yet replayed (the `yabot_dead_letters` gauge, health)."""
+        query = (sa.select(sa.func.count()).select_from(dead_letters)
+                 .where(dead_letters.c.replayed_at.is_(None)))
+        async with self.db.read() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
     async def get(self, dead_letter_id: int) -> DeadLetterRow:
         """NotFoundError("dead_letter") for an unknown id."""
         query = sa.select(dead_letters).where(dead_letters.c.id == dead_letter_id)

@@ -26,6 +26,7 @@ from yabot.domain.events import (
 )
 from yabot.domain.models import ChoiceMade, NarrativeFragment, NarrativeProgress, UserDocument
 from yabot.events.bus import EventBus, HandlerContext, Publisher
+from yabot.observability.metrics import Metrics, db_operation
 from yabot.services import content, doc_tx, hints_sql
 from yabot.services.sequencing import publish_sequenced
 from yabot.services.subscriptions import SubscriptionService
@@ -54,8 +55,9 @@ def advance(progress: NarrativeProgress, current: str, choice_id: str,
 
 class NarrativeService:
     def __init__(self, *, stores: DatabaseManager, bus: EventBus,
-                 subscriptions: SubscriptionService) -> None:
+                 subscriptions: SubscriptionService, metrics: Metrics | None = None) -> None:
         self.stores, self.bus, self.subscriptions = stores, bus, subscriptions
+        self.metrics = metrics
 
     def register(self) -> None:
         """With separate stores, subscribe the progress repair (call before `bus.start()`)."""
@@ -106,6 +108,7 @@ class NarrativeService:
             user_id, {"narrative_progress.current_fragment": START_FRAGMENT})
         return fragment
 
+    @db_operation("process_choice")
     async def process_choice(self, user_id: str, choice_id: str) -> ChoiceOutcome:
         """InvalidChoiceError if the choice is not on the current fragment; otherwise move on
         (or stop at the VIP gate), update progress and publish `decision_made`."""

@@ -15,6 +15,7 @@ from yabot.domain.events import UserDeleted, UserDeletedPayload
 from yabot.domain.models import Preferences, UserDocument
 from yabot.events.bus import EventBus, Publisher
 from yabot.logging import get_logger
+from yabot.observability.metrics import Metrics, db_operation
 from yabot.services.subscriptions import SubscriptionService, subscription_view
 from yabot.services.user_rows import (
     PROFILE_FIELDS,
@@ -36,13 +37,16 @@ log = get_logger(__name__)
 
 class UserService:
     def __init__(self, *, stores: DatabaseManager, bus: EventBus,
-                 subscriptions: SubscriptionService | None = None) -> None:
+                 subscriptions: SubscriptionService | None = None,
+                 metrics: Metrics | None = None) -> None:
         self.stores, self.bus = stores, bus
+        self.metrics = metrics
         self.subscriptions = subscriptions or SubscriptionService(stores=stores, bus=bus)
         docs = stores.documents
         self.atomic = isinstance(docs, EmbeddedDocumentStore) and docs.shares(stores.sql)
         self.sagas = UserSagas(stores=stores, bus=bus)
 
+    @db_operation("create_user")
     async def create_user(self, tg: TelegramUser, *, tx: Publisher | None = None) -> bool:
         """Register the user in both stores and publish `user_registered`; idempotent per
         Telegram id. Returns True when the user was created by this call.
@@ -73,6 +77,7 @@ class UserService:
         periodic pass leaves young ones to the process still running them)."""
         return await self.sagas.recover(min_age=min_age)
 
+    @db_operation("get_user_context")
     async def get_user_context(self, user_id: str) -> UserContext:
         """Profile, subscription, state, preferences and balance; NotFoundError("user")."""
         profile = await get_profile(self.stores.sql, user_id)
@@ -88,6 +93,7 @@ class UserService:
                            subscription=subscription_view(user_id, profile.subscriptions, now),
                            state=state, besitos=profile.balance)
 
+    @db_operation("get_state")
     async def get_state(self, user_id: str) -> UserDocument:
         """The user's document (current_state, preferences); NotFoundError("user")."""
         doc = await self.stores.documents.users.get(user_id)
@@ -95,10 +101,12 @@ class UserService:
             raise NotFoundError("user", user_id)
         return doc
 
+    @db_operation("update_user_state")
     async def update_user_state(self, user_id: str, changes: Mapping[str, Any]) -> UserDocument:
         """Set `current_state` fields by dotted path; NotFoundError("user")."""
         return await self.stores.documents.users.update_state(user_id, changes)
 
+    @db_operation("update_user_profile")
     async def update_user_profile(self, user_id: str, changes: Mapping[str, Any]) -> None:
         """Update username/first_name/last_name/language_code; NotFoundError("user")."""
         if not changes:
@@ -117,6 +125,7 @@ class UserService:
             if found.first() is None:
                 raise NotFoundError("user", user_id)
 
+    @db_operation("update_preferences")
     async def update_preferences(self, user_id: str, changes: Mapping[str, Any]) -> Preferences:
         """Partial update; returns the whole new preferences; NotFoundError("user")."""
         checked = Preferences.model_validate(dict(changes))  # types of the known fields
@@ -124,6 +133,7 @@ class UserService:
                   for k, v in changes.items()}
         return await self.stores.documents.users.set_preferences(user_id, values)
 
+    @db_operation("delete_user")
     async def delete_user(self, user_id: str, *, reason: str | None = None) -> None:
         """Remove the user from both stores and publish `user_deleted`; NotFoundError("user").
 

@@ -33,4 +33,5 @@ async def ready(health: HealthDep, metrics: MetricsDep) -> JSONResponse:
 
 @router.get("/metrics", response_class=Response)
 async def metrics_endpoint(request: Request, metrics: MetricsDep) -> Response:
+    await metrics.refresh()  # gauges read from the stores: outbox backlog, dead letters
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

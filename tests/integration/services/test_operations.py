@@ -1,0 +1,70 @@
+"""Operators' view over a real stack: store-operation histograms, outbox and dead-letter
+gauges, and the matching health components."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prometheus_client import generate_latest
+from pydantic import SecretStr
+
+from yabot.app import start_services, stop_services
+from yabot.services.views import TelegramUser
+from yabot.settings import (
+    ApiSettings,
+    BotSettings,
+    EventSettings,
+    JwtSettings,
+    LogSettings,
+    RedisSettings,
+    Settings,
+    StorageSettings,
+)
+from yabot.storage.sql.tables import dead_letters
+
+
+def _settings(tmp_path: Path) -> Settings:
+    return Settings(
+        storage=StorageSettings(sqlite_database_path=tmp_path / "yabot.db"),
+        redis=RedisSettings(), api=ApiSettings(),
+        jwt=JwtSettings(algorithm="HS256", secret=SecretStr("s" * 32)), bot=BotSettings(),
+        events=EventSettings(), log=LogSettings())
+
+
+def _sample(text: str, name: str) -> float:
+    """The value of one sample line of the Prometheus text (`name{labels} value`)."""
+    for line in text.splitlines():
+        key, _, value = line.rpartition(" ")
+        if key == name:
+            return float(value)
+    raise AssertionError(f"{name} not in the metrics")
+
+
+async def test_metrics_and_health_follow_the_stores(tmp_path: Path) -> None:
+    services = await start_services(_settings(tmp_path))  # the bus is not started: events wait
+    try:
+        users = services.domain.users
+        await users.create_user(TelegramUser(id=77, first_name="Eva"))
+        await users.get_user_context("77")
+        await users.update_user_state("77", {"menu_context": "shop"})
+        async with services.stores.sql.write() as conn:
+            await conn.execute(dead_letters.insert().values(
+                event_id="e-1", event_type="user_activity", consumer_group="g",
+                event_data="{}", error="boom", attempts=5))
+
+        await services.metrics.refresh()
+        text = generate_latest(services.metrics.registry).decode()
+        ready, body = await services.health.check()
+    finally:
+        await stop_services(services)
+
+    for operation in ("create_user", "get_user_context", "update_user_state"):
+        count = f'yabot_db_operation_seconds_count{{operation="{operation}"}}'
+        assert _sample(text, count) == 1.0, operation
+    assert _sample(text, "yabot_outbox_backlog") >= 1.0  # user_registered, not relayed yet
+    assert _sample(text, "yabot_dead_letters") == 1.0
+    assert ready, body
+    components = body["components"]
+    assert components["dead_letters"]["detail"] == {"pending": 1}
+    assert components["outbox"]["detail"]["backlog"] >= 1
+    assert components["outbox"]["status"] == "up" and "latency_ms" in components["outbox"]
