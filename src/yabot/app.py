@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import uvicorn
 
+from yabot.admin.panel import AdminPanel, build_admin_panel
 from yabot.api.app import create_app
 from yabot.api.auth import Authenticator, build_authenticator
 from yabot.bot.console import ChatSession
@@ -111,6 +112,7 @@ async def serve(settings: Settings) -> int:
     await scheduler.start()  # after the bus: its jobs publish
     services.domain.coordinator.start()
     auth: Authenticator | None = None
+    panel: AdminPanel | None = None
     try:
         if stop.is_set():
             return 0
@@ -118,6 +120,9 @@ async def serve(settings: Settings) -> int:
         app = create_app(services=services.domain, auth=auth,
                          health_service=services.health, metrics=services.metrics,
                          extra_routers=bot.routers() if bot else ())
+        panel = await build_admin_panel(settings=settings, domain=services.domain,
+                                        db=services.stores.sql, health=services.health)
+        app.mount("/admin", panel.app)
         config = uvicorn.Config(
             app, host=settings.api.host, port=settings.api.port, log_config=None,
             lifespan="off", access_log=False, server_header=False,
@@ -140,6 +145,8 @@ async def serve(settings: Settings) -> int:
             await bot.stop()
         if auth is not None:
             await auth.aclose()
+        if panel is not None:
+            await panel.aclose()
         await scheduler.stop()  # before the bus stops
         await stop_services(services, bus_started=True)
         log.info("stopped")

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from yabot.cli_admin import add_admin_parser, admin_command
 from yabot.cli_users import add_users_parser, users_command
 from yabot.domain.errors import SchemaError, StoreUnavailableError
 from yabot.logging import configure_logging, get_logger
@@ -51,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     token_create.add_argument("--ttl-minutes", type=int, default=60, metavar="N",
                               help="lifetime in minutes (1-525600, default 60)")
     add_users_parser(sub)
+    add_admin_parser(sub)
     return parser
 
 
@@ -174,6 +176,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any,
     "content": _content,
     "token": _token,
     "users": users_command,
+    "admin": admin_command,
 }
 
 
