@@ -105,7 +105,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     """Unknown pages: the login page for strangers, a 404 page for operators."""
     try:
         await operator(request)
-    except LoginRequired as exc:
-        return await _login_required(request, exc)
+    except LoginRequired as missing:
+        return await _login_required(request, missing)
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     return render(request, "message.html", status=status, message_key="error_not_found")
