@@ -1,0 +1,137 @@
+"""Webhook throughput and latency: from the webhook POST to the bot's reply at the Bot API.
+
+    .venv/bin/python benchmarks/webhook.py [--n 400] [--concurrency 16]
+
+YABOT (`yabot run`, webhook mode, SQLite in a temp dir, in-process events) is measured for
+/start, a story choice (fragment_001 → forest_001) and a reaction (reply: the besitos
+notice, after the bus and the coordinator). The ceiling, in the same run, is a bare aiogram
+webhook bot on the same ASGI server (uvicorn) answering /start at once. The load generator
+runs in its own process; the fake Bot API runs here and timestamps each reply
+(CLOCK_MONOTONIC is shared by every process). Prints, never asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from webhook_parts import SECRET, TOKEN, ReplySink, bare_main, loadgen_main
+
+PHASES = {"start": "Bienvenida", "choice": "El Bosque Susurrante", "reaction": "besitos"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_live(url: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except OSError as exc:
+            if getattr(exc, "code", None):  # an HTTP error: the server answers
+                return
+            time.sleep(0.2)
+    raise SystemExit("server did not start")
+
+
+def run_phase(sink: ReplySink, hook: str, kind: str, first_id: int, uid0: int, n: int,
+              concurrency: int, needle: str) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--loadgen", hook, kind, str(first_id),
+                          str(uid0), str(n), str(concurrency)], capture_output=True, check=True)
+    sent = {int(k): v for k, v in json.loads(out.stdout).items()}
+    deadline = time.monotonic() + 120
+    latencies: dict[int, float] = {}
+    while len(latencies) < n and time.monotonic() < deadline:
+        for uid, at in sent.items():
+            if uid not in latencies and (got := sink.first_after(uid, at, needle)) is not None:
+                latencies[uid] = got - at
+        time.sleep(0.05)
+    ends = [sent[u] + lat for u, lat in latencies.items()]
+    values = sorted(latencies.values())
+    span = max(ends) - min(sent.values())
+    return {"n": len(values), "lost": n - len(values), "per_s": len(values) / span,
+            "p50_ms": statistics.median(values) * 1000,
+            "p99_ms": values[min(len(values) - 1, int(len(values) * 0.99))] * 1000}
+
+
+def line(name: str, r: dict[str, float], ceiling: float | None = None) -> str:
+    ratio = f"  {r['per_s'] / ceiling:5.1%} of ceiling" if ceiling else ""
+    return (f"{name:<22} {r['per_s']:8.0f} updates/s  p50 {r['p50_ms']:7.1f} ms  "
+            f"p99 {r['p99_ms']:7.1f} ms  n={r['n']:.0f} lost={r['lost']:.0f}{ratio}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    sink, tmp = ReplySink(), Path(tempfile.mkdtemp(prefix="yabot-bench-webhook-"))
+    results: dict[str, dict[str, float]] = {}
+    try:
+        port = free_port()
+        bare = subprocess.Popen([sys.executable, __file__, "--bare", str(port), sink.url])
+        try:
+            wait_live(f"http://127.0.0.1:{port}/", bare)
+            hook = f"http://127.0.0.1:{port}/telegram/webhook"
+            run_phase(sink, hook, "start", 1, 900_000, 50, args.concurrency, "Bienvenida")
+            results["bare aiogram /start"] = run_phase(
+                sink, hook, "start", 1000, 1_000_000, args.n, args.concurrency, "Bienvenida")
+        finally:
+            bare.send_signal(signal.SIGTERM)
+            bare.wait(30)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("BOT_", "WEBHOOK_", "REDIS_", "MONGODB_", "DATABASE_URL",
+                                    "API_", "LOG_", "SQLITE_"))}
+        env.update(BOT_TOKEN=TOKEN, BOT_MODE="webhook", TELEGRAM_API_URL=sink.url,
+                   WEBHOOK_BASE_URL=base, WEBHOOK_SECRET=SECRET, API_PORT=str(port),
+                   SQLITE_DATABASE_PATH=str(tmp / "yabot.db"), LOG_LEVEL="WARNING")
+        yabot = subprocess.Popen([sys.executable, "-m", "yabot", "run"], cwd=tmp, env=env,
+                                 stdout=subprocess.DEVNULL)
+        try:
+            wait_live(base + "/health/live", yabot)
+            hook = base + "/telegram/webhook"
+            run_phase(sink, hook, "start", 1, 900_000, 50, args.concurrency, "Bienvenida")
+            uid0 = 2_000_000
+            for offset, (kind, needle) in enumerate(PHASES.items()):
+                results[f"yabot {kind}"] = run_phase(
+                    sink, hook, kind, 10_000 + offset * args.n, uid0, args.n,
+                    args.concurrency, needle)
+        finally:
+            yabot.send_signal(signal.SIGTERM)
+            yabot.wait(60)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    ceiling = results["bare aiogram /start"]["per_s"]
+    print(f"webhook benchmark: n={args.n} per phase, concurrency {args.concurrency}")
+    for name, r in results.items():
+        print(line(name, r, None if name.startswith("bare") else ceiling))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--loadgen"]:
+        loadgen_main(sys.argv[2:])
+    elif sys.argv[1:2] == ["--bare"]:
+        bare_main(sys.argv[2:])
+    else:
+        main()
