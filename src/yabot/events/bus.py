@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.events import BaseEvent, validate_event
+from yabot.events.group_commit import GroupCommit
 from yabot.events.outbox import Outbox
 from yabot.events.processor import (
     ConsumerConfig,
@@ -72,6 +73,7 @@ class EventBus:
         self.relay = Relay(self.outbox, transport, self.config.relay)
         self.consumer_name = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self._workers: dict[str, GroupWorker] = {}
+        self._publishes: GroupCommit[BaseEvent] = GroupCommit(self._commit_publishes)
         self._started = False
 
     # --- subscribing ---------------------------------------------------------------
@@ -103,8 +105,14 @@ class EventBus:
         if conn is not None:
             await Outbox.add(conn, checked)
             return
-        await self.outbox.add_own_transaction(checked)
+        # group commit: publishes that arrive while a commit runs share the next one, and
+        # each returns after its own commit; if a shared one fails, each commits alone
+        if not await self._publishes.submit(checked):
+            self.relay.handoff(await self.outbox.add_own_transaction(checked))
         self.notify()
+
+    async def _commit_publishes(self, events: list[BaseEvent]) -> None:
+        self.relay.handoff(await self.outbox.add_own_transaction(events))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Publisher]:

@@ -43,27 +43,34 @@ class Outbox:
         await conn.execute(outbox.insert(), [r[0] for r in rows])
         await conn.execute(event_log.insert(), [r[1] for r in rows])
 
-    async def add_own_transaction(self, events: Sequence[BaseEvent]) -> None:
-        """Insert events in a transaction of their own (on SQLite in one thread hop)."""
-        if not self.db.is_sqlite:
-            async with self.db.write() as conn:
-                await self.add(conn, events)
-            return
+    async def add_own_transaction(self, events: Sequence[BaseEvent]) -> list[OutboxRow]:
+        """Insert events in a transaction of their own (on SQLite in one thread hop); returns
+        the committed rows, for the relay of this process."""
         pairs = [_rows(e) for e in events]
         rows = [r[0] for r in pairs]
+        if not self.db.is_sqlite:
+            async with self.db.write() as conn:
+                ids = list((await conn.execute(
+                    outbox.insert().returning(outbox.c.id, sort_by_parameter_order=True),
+                    rows)).scalars())
+                await conn.execute(event_log.insert(), [r[1] for r in pairs])
+            return _committed(ids, rows)
         audit = [{**r[1], "timestamp": _sqlite_time(e.timestamp)}
                  for r, e in zip(pairs, events, strict=True)]
 
-        def insert(conn: sqlite3.Connection) -> None:
+        def insert(conn: sqlite3.Connection) -> list[int]:
             conn.executemany(
                 "INSERT INTO outbox (event_id, event_type, partition_key, data) "
                 "VALUES (:event_id, :event_type, :partition_key, :data)", rows)
+            last = int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
             conn.executemany(
                 "INSERT INTO event_log (event_id, event_type, user_id, correlation_id, "
                 "event_data, timestamp) VALUES (:event_id, :event_type, :user_id, "
                 ":correlation_id, :event_data, :timestamp)", audit)
+            # one writer, AUTOINCREMENT: the rows of this statement got consecutive ids
+            return list(range(last - len(rows) + 1, last + 1))
 
-        await self.db.run_sqlite(insert, write=True)
+        return _committed(await self.db.run_sqlite(insert, write=True), rows)
 
     async def pending(self, limit: int) -> list[OutboxRow]:
         """Oldest rows not yet handed to the transport (the partial index `ix_outbox_unsent`)."""
@@ -167,7 +174,7 @@ _AFTER = (sa.select(*_COLUMNS).where(outbox.c.id > sa.bindparam("cursor"))
           .order_by(outbox.c.id).limit(sa.bindparam("limit")))
 
 
-def _rows(event: BaseEvent) -> tuple[dict[str, object], dict[str, object]]:
+def _rows(event: BaseEvent) -> tuple[dict[str, Any], dict[str, Any]]:
     """The outbox row and the event_log row of an event (serialized once)."""
     data = event.to_json()
     return (
@@ -176,6 +183,12 @@ def _rows(event: BaseEvent) -> tuple[dict[str, object], dict[str, object]]:
         {"event_id": event.event_id, "event_type": event.event_type, "user_id": event.user_id,
          "correlation_id": event.correlation_id, "event_data": data,
          "timestamp": event.timestamp})
+
+
+def _committed(ids: list[int], rows: list[dict[str, Any]]) -> list[OutboxRow]:
+    return [OutboxRow(id=i, event_id=r["event_id"], event_type=r["event_type"],
+                      partition_key=r["partition_key"], data=r["data"])
+            for i, r in zip(ids, rows, strict=True)]
 
 
 def _sqlite_time(value: datetime) -> str:

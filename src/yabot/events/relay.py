@@ -52,9 +52,24 @@ class Relay:
         self.replays = 0  # times the window was sent again after a transport lost data
         self._baseline = False  # markers loaded and compared with the outbox (durable)
         self._replay_from: int | None = None  # replaying: rows after this id, sent or not
-        self._verified = self._purged = 0.0
+        self._verified = self._purged = self._polled = 0.0
+        self._held = False
+        self._polled_max = 0  # highest id a poll sent
+        self._caught_up = False  # the last poll found every committed row sent
+        self._handed: list[OutboxRow] = []  # committed by this process, not sent yet
 
     def wake(self) -> None:
+        self._wake.set()
+
+    def handoff(self, rows: list[OutboxRow]) -> None:
+        """Rows this process just committed: sent from memory, without reading them back,
+        once a poll found nothing older unsent (until then the poll sends them, in order).
+        Every row this process commits is handed over, so none is skipped behind a later one."""
+        if not self._held:
+            return
+        self._handed.extend(r for r in rows if r.id > self._polled_max)  # else: polled
+        if len(self._handed) > 20 * self.config.batch_size:  # not keeping up: poll instead
+            self._handed, self._caught_up = [], False
         self._wake.set()
 
     async def start(self) -> None:
@@ -86,13 +101,16 @@ class Relay:
                     was_held = held
                     held = await self.outbox.hold_lease(LEASE, self.owner, self.config.lease_ttl)
                     lease_checked = loop.time()
+                    self._held = held
+                    if not held:
+                        self._handed, self._caught_up = [], False
                     if held and not was_held:
                         await self._acquired()
                 sent = await self.relay_once() if held else 0
                 if held and sent == 0 and self.transport_up and not self._stopping:
                     await self._housekeeping(loop.time())
             except Exception as exc:  # keep relaying whatever fails; nothing is lost
-                sent = 0
+                sent, self._handed, self._caught_up = 0, [], False
                 log.error("relay pass failed", error=f"{type(exc).__name__}: {exc}")
                 await asyncio.sleep(self.config.poll_interval)
             if self._stopping and (sent == 0 or not self.transport_up):
@@ -154,25 +172,36 @@ class Relay:
         self._wake.clear()
 
     async def relay_once(self) -> int:
-        """Send one batch (pending rows, or the next of the replay window); how many."""
+        """Send one batch (rows handed over in memory, pending rows, or the next of the
+        replay window); how many."""
+        polled = False
         try:
             if self.transport.durable_on_send and not self._baseline:
                 await self._check_baseline()
             cursor = self._replay_from
             size = self.config.batch_size
-            rows = await (self.outbox.pending(size) if cursor is None
-                          else self.outbox.after(cursor, size))
+            now = asyncio.get_running_loop().time()
+            if cursor is None and self._caught_up and (
+                    self._handed and now - self._polled < self.config.poll_interval):
+                rows, self._handed = self._handed[:size], self._handed[size:]
+            else:
+                polled, self._polled = cursor is None, now
+                rows = await (self.outbox.pending(size) if cursor is None
+                              else self.outbox.after(cursor, size))
             if not rows:
                 if cursor is not None:
                     log.info("outbox replay window sent again")
                     self._replay_from = None
+                self._caught_up = polled
                 return 0
             await self.transport.send([_message(r) for r in rows])
         except TransportDataLostError as exc:
+            self._handed, self._caught_up = [], False  # the replay sends them, in order
             self._replay(exc)
             self.transport_up, self.failures = True, 0
             return 0
         except TransportUnavailableError as exc:
+            self._handed, self._caught_up = [], False  # the poll sends them, in order
             self.failures += 1
             if self.transport_up:
                 log.warning("transport down; events wait in the outbox", error=str(exc))
@@ -183,6 +212,10 @@ class Relay:
         self.transport_up, self.failures = True, 0
         if cursor is not None:
             self._replay_from = rows[-1].id
+        if polled:  # what the poll sent, or (PostgreSQL) what the next poll finds
+            self._polled_max = max(self._polled_max, rows[-1].id)
+            self._handed = [r for r in self._handed if r.id > self._polled_max]
+            self._caught_up = len(rows) < size
         await self.outbox.mark_sent([r for r in rows if not r.sent])
         return len(rows)
 
