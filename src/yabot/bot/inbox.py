@@ -12,6 +12,7 @@ import asyncio
 import json
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram.types import Update
@@ -19,7 +20,7 @@ from aiogram.types import Update
 from yabot.domain.events import UpdateReceived, UpdateReceivedPayload
 from yabot.events.bus import EventBus
 from yabot.logging import get_logger
-from yabot.storage.sql.updates import InboxRow, insert_update
+from yabot.storage.sql.updates import InboxRow, insert_updates
 
 log = get_logger(__name__)
 UPDATE_KINDS = ("message", "edited_message", "callback_query", "message_reaction",
@@ -52,29 +53,70 @@ def parse_update(body: bytes | str) -> dict[str, Any]:
     return raw
 
 
+@dataclass
+class _Pending:
+    update_id: int
+    payload: str
+    user: int | None
+    kind: str
+    done: asyncio.Future[bool]
+
+
 class UpdateInbox:
-    """Records updates durably; tells the processor (when attached) about fresh ones."""
+    """Records updates durably; tells the processor (when attached) about fresh ones.
+
+    Concurrent `record` calls share one commit (group commit): each caller still returns
+    only after its own update is committed.
+    """
 
     def __init__(self, bus: EventBus) -> None:
         self.bus = bus
         self.on_record: Callable[[InboxRow, int | None], None] | None = None
+        self._pending: list[_Pending] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     async def record(self, raw: dict[str, Any]) -> bool:
         """Commit the update and its `update_received`; False for a redelivered update_id."""
-        update_id = int(raw["update_id"])
-        payload = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
-        user = update_user_id(raw)
+        item = _Pending(int(raw["update_id"]),
+                        json.dumps(raw, ensure_ascii=False, separators=(",", ":")),
+                        update_user_id(raw), update_kind(raw),
+                        asyncio.get_running_loop().create_future())
+        self._pending.append(item)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await asyncio.shield(item.done)
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                fresh = await self._commit(batch)
+            except Exception as exc:
+                for item in batch:
+                    item.done.set_exception(exc)
+                continue
+            for item in batch:
+                new = item.update_id in fresh
+                fresh.discard(item.update_id)  # a second copy in the same batch is a repeat
+                if not new:
+                    log.info("redelivered update ignored", update_id=item.update_id)
+                elif self.on_record is not None:
+                    self.on_record(InboxRow(item.update_id, item.payload, 0), item.user)
+                item.done.set_result(new)
+
+    async def _commit(self, batch: list[_Pending]) -> set[int]:
+        first: dict[int, _Pending] = {}
+        for item in batch:
+            first.setdefault(item.update_id, item)
         async with self.bus.transaction() as tx:
-            fresh = await insert_update(tx.conn, update_id, payload)
-            if fresh:
-                await tx.publish(UpdateReceived(
-                    user_id=None if user is None else str(user),
-                    payload=UpdateReceivedPayload(update_id=update_id,
-                                                  update_type=update_kind(raw))))
-        if not fresh:
-            log.info("redelivered update ignored", update_id=update_id)
-        elif self.on_record is not None:
-            self.on_record(InboxRow(update_id, payload, 0), user)
+            fresh = await insert_updates(tx.conn, [(i.update_id, i.payload)
+                                                   for i in first.values()])
+            events = [UpdateReceived(
+                user_id=None if i.user is None else str(i.user),
+                payload=UpdateReceivedPayload(update_id=i.update_id, update_type=i.kind))
+                for i in first.values() if i.update_id in fresh]
+            if events:
+                await tx.publish(*events)
         return fresh
 
 

@@ -11,9 +11,10 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
 from yabot.bot.inbox import Backoff, UpdateInbox, queue_for, user_of_payload
+from yabot.domain.events import BaseEvent
 from yabot.logging import get_logger
 from yabot.storage.sql.database import Database
-from yabot.storage.sql.updates import InboxRow, mark_done, mark_failed, pending_updates
+from yabot.storage.sql.updates import InboxRow, mark_done_in, mark_failed, pending_updates
 
 log = get_logger(__name__)
 
@@ -27,6 +28,8 @@ class UpdateProcessor:
         self._queued: set[int] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._timers: deque[asyncio.TimerHandle] = deque(maxlen=10_000)
+        self._done: list[tuple[int, list[BaseEvent]]] = []
+        self._finisher: asyncio.Task[None] | None = None
         self.processed = 0
 
     async def start(self) -> int:
@@ -62,6 +65,8 @@ class UpdateProcessor:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._finisher is not None:
+            await asyncio.gather(self._finisher, return_exceptions=True)
         log.info("bot update processor stopped", processed=self.processed)
 
     async def _work(self, queue: asyncio.Queue[InboxRow]) -> None:
@@ -80,7 +85,9 @@ class UpdateProcessor:
         start = time.perf_counter()
         try:
             update = Update.model_validate(json.loads(row.payload), context={"bot": self.bot})
-            await self.dp.feed_update(self.bot, update, inbox_attempt=attempt)
+            events: list[BaseEvent] = []
+            await self.dp.feed_update(self.bot, update, inbox_attempt=attempt,
+                                      event_sink=events)
         except Exception as exc:
             final = attempt >= self.max_attempts
             try:
@@ -100,7 +107,9 @@ class UpdateProcessor:
             self._timers.append(asyncio.get_running_loop().call_later(
                 delay, self._requeue, retry))
             return
-        await self._finish(row.update_id)
+        self._done.append((row.update_id, events))
+        if self._finisher is None or self._finisher.done():
+            self._finisher = asyncio.create_task(self._finish())
         self.processed += 1
         log.debug("update processed", update_id=row.update_id,
                   ms=round((time.perf_counter() - start) * 1000, 1))
@@ -110,13 +119,21 @@ class UpdateProcessor:
             return  # stopping: it stays pending for the next start
         queue_for(self.queues, row, user_of_payload(row.payload)).put_nowait(row)
 
-    async def _finish(self, update_id: int) -> None:
-        for attempt in range(5):
-            try:
-                await mark_done(self.db, update_id)
-                break
-            except Exception as exc:
-                log.error("could not mark update processed", update_id=update_id,
-                          error=type(exc).__name__)
-                await asyncio.sleep(0.2 * 2 ** attempt)
-        self._queued.discard(update_id)
+    async def _finish(self) -> None:
+        """Mark processed updates done and publish their activity events, many per commit."""
+        while self._done:
+            batch, self._done = self._done, []
+            ids = [update_id for update_id, _ in batch]
+            events = [e for _, evs in batch for e in evs]
+            for attempt in range(5):
+                try:
+                    async with self.inbox.bus.transaction() as tx:
+                        await mark_done_in(tx.conn, ids)
+                        if events:
+                            await tx.publish(*events)
+                    break
+                except Exception as exc:  # left pending: processed again at the next start
+                    log.error("could not mark updates processed", count=len(ids),
+                              error=type(exc).__name__)
+                    await asyncio.sleep(0.2 * 2 ** attempt)
+            self._queued.difference_update(ids)

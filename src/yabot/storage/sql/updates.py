@@ -24,18 +24,18 @@ class InboxRow:
     attempts: int
 
 
-async def insert_update(conn: AsyncConnection, update_id: int, payload: str) -> bool:
-    """Record a raw update in the caller's transaction; False when already recorded."""
+async def insert_updates(conn: AsyncConnection, rows: list[tuple[int, str]]) -> set[int]:
+    """Record raw updates in one statement; returns the update_ids that were new."""
     dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    stmt = (dialect.insert(t).values(update_id=update_id, payload=payload)
+    stmt = (dialect.insert(t).values([{"update_id": i, "payload": p} for i, p in rows])
             .on_conflict_do_nothing().returning(t.c.update_id))
-    return (await conn.execute(stmt)).first() is not None
+    return {int(r[0]) for r in await conn.execute(stmt)}
 
 
-async def mark_done(db: Database, update_id: int) -> None:
-    async with db.write() as conn:
-        await conn.execute(t.update().where(t.c.update_id == update_id).values(
-            status="done", attempts=t.c.attempts + 1, processed_at=datetime.now(UTC)))
+async def mark_done_in(conn: AsyncConnection, update_ids: list[int]) -> None:
+    """Mark processed updates done in the caller's transaction."""
+    await conn.execute(t.update().where(t.c.update_id.in_(update_ids)).values(
+        status="done", attempts=t.c.attempts + 1, processed_at=datetime.now(UTC)))
 
 
 async def mark_failed(db: Database, update_id: int, error: str, *, final: bool) -> int:
