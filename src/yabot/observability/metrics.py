@@ -27,13 +27,24 @@ class _ErrorWindow:
     """Share of responses >= 500 over the last minute (the `yabot_error_rate` gauge)."""
 
     def __init__(self) -> None:
-        self._seen: deque[tuple[float, bool]] = deque()
+        # one [second, responses, failed] bucket per second: O(1) per request, bounded size
+        self._buckets: deque[list[int]] = deque()
+        self._total = self._failed = 0
 
     def add(self, failed: bool, now: float) -> float:
-        self._seen.append((now, failed))
-        while self._seen and self._seen[0][0] < now - ERROR_WINDOW_S:
-            self._seen.popleft()
-        return sum(f for _, f in self._seen) / len(self._seen)
+        second = int(now)
+        if not self._buckets or self._buckets[-1][0] != second:
+            self._buckets.append([second, 0, 0])
+        bucket = self._buckets[-1]
+        bucket[1] += 1
+        bucket[2] += failed
+        self._total += 1
+        self._failed += failed
+        while self._buckets[0][0] <= second - ERROR_WINDOW_S:
+            _, total, old_failed = self._buckets.popleft()
+            self._total -= total
+            self._failed -= old_failed
+        return self._failed / self._total
 
 
 @dataclass(frozen=True, kw_only=True)
