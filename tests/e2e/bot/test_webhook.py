@@ -83,3 +83,23 @@ def test_webhook_journey_dedup_secret_and_clean_logs(tmp_path: Path) -> None:
     assert "Telegram bot started" in log
     for secret_value in (BOT_TOKEN, HOOK_SECRET, JWT_SECRET, BOT_TOKEN.split(":")[1]):
         assert secret_value not in log
+
+
+def test_an_acknowledged_update_survives_a_crash(tmp_path: Path) -> None:
+    """200 means stored: killed (-9) before it could reply, the service replies after a
+    restart on the same database, once."""
+    with FakeBotAPI() as fake:
+        with run_service(tmp_path, fake.url, webhook=True) as svc:
+            assert fake.wait_for(lambda: bool(fake.calls_of("setWebhook")))
+            fake.fail("sendMessage", 1000, 502)  # Telegram is down: the reply cannot go out
+            assert svc.hook(message(1, UID, "/start"))[0] == 200
+            svc.proc.kill()
+            svc.proc.wait()
+        fake.failures.clear()
+        with run_service(tmp_path, fake.url, webhook=True) as svc:
+            fake.wait_text(UID, "Bienvenida")
+            svc.hook(message(2, UID, "/help"))
+            fake.wait_text(UID, "Comandos:")
+            assert fake.count_text(UID, "Bienvenida") == 1
+            svc.proc.send_signal(signal.SIGTERM)
+            assert svc.proc.wait(timeout=30) == 0
