@@ -57,24 +57,24 @@ MetricsDep = Annotated[Metrics, Depends(_metrics)]
 Domain = Annotated[DomainServices, Depends(_domain)]
 
 
-async def _users(domain: Domain) -> UserService:
-    return domain.users
+async def _users(request: Request) -> UserService:
+    return request.app.state.domain.users  # type: ignore[no-any-return]
 
 
-async def _subscriptions(domain: Domain) -> SubscriptionService:
-    return domain.subscriptions
+async def _subscriptions(request: Request) -> SubscriptionService:
+    return request.app.state.domain.subscriptions  # type: ignore[no-any-return]
 
 
-async def _besitos(domain: Domain) -> BesitosService:
-    return domain.besitos
+async def _besitos(request: Request) -> BesitosService:
+    return request.app.state.domain.besitos  # type: ignore[no-any-return]
 
 
-async def _narrative(domain: Domain) -> NarrativeService:
-    return domain.narrative
+async def _narrative(request: Request) -> NarrativeService:
+    return request.app.state.domain.narrative  # type: ignore[no-any-return]
 
 
-async def _dead_letters(domain: Domain) -> DeadLetterService:
-    return domain.dead_letters
+async def _dead_letters(request: Request) -> DeadLetterService:
+    return request.app.state.domain.dead_letters  # type: ignore[no-any-return]
 
 
 UsersDep = Annotated[UserService, Depends(_users)]
