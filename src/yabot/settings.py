@@ -159,6 +159,8 @@ class AdminSettings(BaseSettings):
     session_ttl_minutes: int = Field(480, ge=1, le=10_080)
     # HMAC key of the session cookie; unset = generated once in the data directory
     session_secret: SecretStr | None = None
+    # mark the cookie Secure over plain HTTP too (behind a TLS-terminating proxy)
+    secure_cookie: bool = False
 
     @field_validator("session_secret")
     @classmethod

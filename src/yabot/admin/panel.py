@@ -60,7 +60,8 @@ async def build_admin_panel(*, settings: Settings, domain: DomainServices, db: D
     ctx = AdminContext(domain=domain, accounts=accounts, queries=AdminQueries(db=db),
                        health=health, limiter=limiter or create_failure_limiter(settings.redis),
                        signer=Signer(key), templates=templates,
-                       tls=settings.api.tls_certfile is not None, prefix=prefix)
+                       tls=settings.api.tls_certfile is not None or settings.admin.secure_cookie,
+                       prefix=prefix)
     return AdminPanel(app=create_admin_app(ctx), context=ctx)
 
 

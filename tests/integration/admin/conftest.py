@@ -5,6 +5,7 @@ The clock of the account service is a `FakeClock`, so session expiry needs no wa
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import AsyncIterator
@@ -25,7 +26,7 @@ from yabot.api.auth import Authenticator, build_authenticator
 from yabot.app import Services, start_services, stop_services
 from yabot.security.auth_failures import MemoryFailureLimiter
 from yabot.services.views import TelegramUser
-from yabot.settings import StorageSettings
+from yabot.settings import AdminSettings, StorageSettings
 from yabot.storage.sql.tables import event_log
 
 OPERATOR, PASSWORD = "alice", "correct horse battery staple"
@@ -84,8 +85,10 @@ class PanelEnv:
 
 
 async def open_panel(storage: StorageSettings, *, base_url: str = "http://panel.test",
-                     ) -> PanelEnv:
+                     admin: AdminSettings | None = None) -> PanelEnv:
     settings = make_settings(storage)
+    if admin is not None:
+        settings = dataclasses.replace(settings, admin=admin)
     services = await start_services(settings)
     auth = await build_authenticator(settings)
     clock = FakeClock()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.admin.conftest import OPERATOR, PanelEnv, close_panel, open_panel
-from yabot.settings import StorageSettings
+from yabot.settings import AdminSettings, StorageSettings
 
 
 @pytest.mark.parametrize("path", ["/admin/", "/admin/users", "/admin/users/42",
@@ -102,3 +102,15 @@ async def test_removing_the_operator_ends_its_sessions(panel: PanelEnv) -> None:
 async def test_forged_cookie_is_not_a_session(panel: PanelEnv) -> None:
     panel.client.cookies.set("yabot_admin", "made-up-token.bad-signature", path="/admin")
     assert (await panel.client.get("/admin/")).status_code == 303
+
+
+async def test_cookie_is_secure_behind_a_tls_proxy_when_configured(tmp_path: Path) -> None:
+    storage = StorageSettings(sqlite_database_path=tmp_path / "y.db")
+    env = await open_panel(storage, admin=AdminSettings(secure_cookie=True,
+                                                        session_secret=None))
+    try:
+        r = await env.client.get("/admin/login")  # plain HTTP, as behind the proxy
+        cookie = r.headers["set-cookie"].lower()
+        assert cookie.startswith("yabot_admin_login=") and "secure" in cookie
+    finally:
+        await close_panel(env)
