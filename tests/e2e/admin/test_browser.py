@@ -139,6 +139,18 @@ def test_dashboard(browser: Any, site: Site, tmp_path: Path) -> None:
     shot(browser, tmp_path, "admin-dashboard.png")
 
 
+def test_layout_fits_a_phone_screen(browser: Any, site: Site) -> None:
+    browser.set_window_size(390, 844)
+    try:
+        for path in ("/admin/", "/admin/users", "/admin/users/1001", "/admin/events"):
+            browser.get(site.base + path)
+            overflow = browser.execute_script(
+                "return document.documentElement.scrollWidth - window.innerWidth;")
+            assert overflow <= 1, (path, overflow)  # wide tables scroll inside their box
+    finally:
+        browser.set_window_size(1280, 1000)
+
+
 def test_wrong_password_is_refused_and_rate_limited(browser: Any, site: Site) -> None:
     submit(browser, "logout-submit")
     assert browser.current_url == site.base + "/admin/login"
