@@ -132,6 +132,34 @@ async def test_order_per_partition_and_key_to_partition(harness: Harness) -> Non
     assert len({p for ps in partitions.values() for p in ps}) > 1
 
 
+async def test_read_many_reads_every_owned_partition_in_order(harness: Harness) -> None:
+    t = harness.transport
+    await t.ensure_group("g")
+    owned = await t.claim_partitions("g", "c1")
+    reader = asyncio.create_task(t.read_many("g", "c1", owned, count=100, block_ms=3000))
+    await asyncio.sleep(0.1)  # blocks while every partition is empty
+    messages = [msg(i, key=f"user{i % 20}") for i in range(300)]
+    await t.send(messages)
+    got = await asyncio.wait_for(reader, 5)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while len(got) < 300 and loop.time() < deadline:
+        got += await t.read_many("g", "c1", owned, count=100, block_ms=100)
+    assert sorted(d.event_id for d in got) == sorted(m.event_id for m in messages)
+    assert len({d.partition for d in got}) > 1
+    by_key: dict[str, list[int]] = {}
+    for d in got:
+        by_key.setdefault(d.key or "", []).append(json.loads(d.data)["i"])
+    assert all(seen == sorted(seen) for seen in by_key.values())
+    acks: dict[int, list[str]] = {}
+    for d in got:
+        acks.setdefault(d.partition, []).append(d.message_id)
+    await t.ack_many("g", acks)
+    await t.release("g", "c1")  # a new owner finds nothing pending
+    owned = await t.claim_partitions("g", "c2")
+    assert await t.read_many("g", "c2", owned, count=100, block_ms=50) == []
+
+
 async def test_group_created_after_sends_sees_retained_messages(harness: Harness) -> None:
     t = harness.transport
     await t.send([msg(i, key=f"k{i}") for i in range(10)])

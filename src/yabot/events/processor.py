@@ -1,9 +1,9 @@
 """Consumers: one `GroupWorker` per subscriber group.
 
-The worker owns some partitions (leases held by the transport) and runs one loop per
-partition: read a batch, handle it with per-user order, acknowledge. A handler's effects and
-the `(group, event_id)` row in `processed_events` commit in one transaction, so a
-redelivered event has no second effect. Failures retry with backoff; after
+The worker owns some partitions (leases held by the transport) and runs one read loop over
+all of them: read a batch (one XREADGROUP), handle it with per-user order, acknowledge.
+A handler's effects and the `(group, event_id)` row in `processed_events` commit in one
+transaction, so a redelivered event has no second effect. Failures retry with backoff; after
 `max_deliveries` the event becomes a dead letter and the rest keeps flowing.
 """
 
@@ -86,9 +86,14 @@ class GroupWorker:
     handle_batch: HandleBatch  # handlers + processed marks in one transaction (EventBus)
     dead_letter: DeadLetterFn
     subscriptions: list[Subscription] = field(default_factory=list)
-    _tasks: dict[int, asyncio.Task[None]] = field(default_factory=dict)
+    _owned: set[int] = field(default_factory=set)
+    _owned_changed: asyncio.Event = field(default_factory=asyncio.Event)
     _stopping: bool = False
     _main: asyncio.Task[None] | None = None
+    _reader: asyncio.Task[None] | None = None
+    _handler: asyncio.Task[None] | None = None
+    _batches: asyncio.Queue[list[Delivery] | None] = field(init=False)
+    _slots: asyncio.Semaphore = field(init=False)
     _group_commit: GroupCommit[Item] = field(init=False)
     _failed_in_batch: dict[str, str] = field(default_factory=dict)  # raised in a combined one
 
@@ -104,11 +109,14 @@ class GroupWorker:
 
     async def start(self) -> None:
         self._main = asyncio.create_task(self._claim_loop(), name=f"group-{self.group}")
+        self._batches, self._slots = asyncio.Queue(), asyncio.Semaphore(2)
+        self._reader = asyncio.create_task(self._read_loop(), name=f"read-{self.group}")
+        self._handler = asyncio.create_task(self._handle_loop(), name=f"handle-{self.group}")
 
     async def stop(self) -> None:
         """Stop fetching, finish in-flight batches within the drain timeout, release leases."""
         self._stopping = True
-        tasks = [t for t in (self._main, *self._tasks.values()) if t is not None]
+        tasks = [t for t in (self._main, self._reader, self._handler) if t is not None]
         if tasks:
             _, late = await asyncio.wait(tasks, timeout=self.config.drain_timeout)
             for task in late:
@@ -126,47 +134,74 @@ class GroupWorker:
                 except TransportUnavailableError:
                     await asyncio.sleep(self.config.claim_interval)
                     continue
-            try:
-                owned = await self.transport.claim_partitions(self.group, self.consumer)
-            except TransportUnavailableError:
-                # Keep the partition loops: cancelling them would abandon batches they have
-                # read (pending for this consumer, which reads only new messages if it keeps
-                # the lease). They finish and retry their acks; the transport stops their
-                # reads once the last successful claim is older than the lease TTL.
-                await asyncio.sleep(self.config.claim_interval)
-                continue
-            for p, task in list(self._tasks.items()):
-                if p not in owned:
-                    task.cancel()  # lease lost: unacked messages go to the new owner
-                if p not in owned or task.done():
-                    del self._tasks[p]
-            for p in owned - self._tasks.keys():
-                self._tasks[p] = asyncio.create_task(self._partition_loop(p))
+            # Redis down: keep reading what we own: a batch read but not handled is pending
+            # for this consumer, which reads only new messages if it keeps the lease. The
+            # transport stops the reads once the last successful claim is older than the TTL.
+            with contextlib.suppress(TransportUnavailableError):
+                self._owned = await self.transport.claim_partitions(self.group, self.consumer)
+            self._owned_changed.set()
             await asyncio.sleep(self.config.claim_interval)
 
-    async def _partition_loop(self, partition: int) -> None:
-        unacked: list[str] = []
+    async def _read_loop(self) -> None:
+        """One read over every owned partition (one XREADGROUP); the next batch is read while
+        the previous one is handled."""
         failures = 0
-        while not self._stopping or unacked:
+        try:
+            while not self._stopping:
+                await self._slots.acquire()  # at most 2 batches read and not acknowledged
+                if self._stopping:
+                    break
+                if not self._owned:
+                    self._slots.release()
+                    self._owned_changed.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._owned_changed.wait(),
+                                               self.config.claim_interval)
+                    continue
+                try:
+                    batch = await self.transport.read_many(
+                        self.group, self.consumer, set(self._owned),
+                        count=self.config.batch_size, block_ms=self.config.block_ms)
+                    failures = 0
+                except Exception as exc:  # Redis down (or a surprise): retry, keep the loop
+                    self._slots.release()
+                    failures += 1
+                    if not isinstance(exc, TransportUnavailableError):
+                        log.error("read failed", group=self.group, error=describe(exc))
+                    await asyncio.sleep(min(2.0, 0.05 * 2 ** min(failures, 6)))
+                    continue
+                if batch:
+                    self._batches.put_nowait(batch)
+                else:
+                    self._slots.release()
+        finally:
+            self._batches.put_nowait(None)
+
+    async def _handle_loop(self) -> None:
+        """Handle each batch in one transaction, then acknowledge it (one round trip)."""
+        while (batch := await self._batches.get()) is not None:
             try:
-                if unacked:
-                    await self.transport.ack(self.group, partition, unacked)
-                    unacked = []
+                await self._handle_one(batch)
+            finally:
+                self._slots.release()
+
+    async def _handle_one(self, batch: list[Delivery]) -> None:
+        await self._process_batch(batch)
+        acks: dict[int, list[str]] = {}
+        for d in batch:
+            acks.setdefault(d.partition, []).append(d.message_id)
+        failures = 0
+        while True:
+            try:
+                await self.transport.ack_many(self.group, acks)
+                return
+            except Exception as exc:
                 if self._stopping:
-                    return
-                batch = await self.transport.read(self.group, self.consumer, partition,
-                                                  count=self.config.batch_size,
-                                                  block_ms=self.config.block_ms)
-                failures = 0
-            except TransportUnavailableError:
-                if self._stopping:
-                    return
+                    return  # unacked: redelivered, and skipped through processed marks
+                if not isinstance(exc, TransportUnavailableError):
+                    log.error("ack failed", group=self.group, error=describe(exc))
                 failures += 1
                 await asyncio.sleep(min(2.0, 0.05 * 2 ** min(failures, 6)))
-                continue
-            if batch:
-                await self._process_batch(batch)
-                unacked = [d.message_id for d in batch]
 
     async def _process_batch(self, batch: list[Delivery]) -> None:
         """Handle a batch in one transaction (shared with other partitions' batches arriving

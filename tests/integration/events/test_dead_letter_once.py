@@ -10,7 +10,7 @@ still reaches the failed group exactly once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -42,23 +42,23 @@ class LosingAcks:
         self.doomed: set[str] = set()
         self.redelivered = 0
 
-    async def read(self, group: str, consumer: str, partition: int, *, count: int,
-                   block_ms: int) -> list[Delivery]:
-        batch = await self._read(group, consumer, partition, count=count, block_ms=block_ms)
+    async def read_many(self, group: str, consumer: str, partitions: set[int], *,
+                        count: int, block_ms: int) -> list[Delivery]:
+        batch = await self._read(group, consumer, partitions, count=count, block_ms=block_ms)
         for d in batch:
             if d.event_id == self.event_id:
                 self.redelivered += d.delivery_count > 1
                 self.doomed.add(d.message_id)
         return batch
 
-    async def ack(self, group: str, partition: int, message_ids: Sequence[str]) -> None:
-        kept = [m for m in message_ids if m not in self.doomed or self.redelivered]
-        await self._ack(group, partition, kept)
+    async def ack_many(self, group: str, acks: dict[int, list[str]]) -> None:
+        await self._ack(group, {p: [m for m in ids if m not in self.doomed or self.redelivered]
+                                for p, ids in acks.items()})
 
     def install(self) -> None:
-        self._read, self._ack = self.inner.read, self.inner.ack
-        self.inner.read = self.read  # type: ignore[method-assign]
-        self.inner.ack = self.ack  # type: ignore[method-assign]
+        self._read, self._ack = self.inner.read_many, self.inner.ack_many
+        self.inner.read_many = self.read_many  # type: ignore[method-assign]
+        self.inner.ack_many = self.ack_many  # type: ignore[method-assign]
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])

@@ -134,7 +134,18 @@ class Transport(ABC):
         """
 
     @abstractmethod
+    async def read_many(self, group: str, consumer: str, partitions: set[int], *, count: int,
+                        block_ms: int) -> list[Delivery]:
+        """`read` over several owned partitions at once (at most `count` from each), in
+        partition order; blocks up to `block_ms` when none has anything."""
+
+    @abstractmethod
     async def ack(self, group: str, partition: int, message_ids: Sequence[str]) -> None: ...
+
+    async def ack_many(self, group: str, acks: dict[int, list[str]]) -> None:
+        """Acknowledge messages of several partitions."""
+        for partition, message_ids in acks.items():
+            await self.ack(group, partition, message_ids)
 
     @abstractmethod
     async def release(self, group: str, consumer: str) -> None:

@@ -75,7 +75,7 @@ class MemoryTransport(Transport):
         self._logs: list[deque[_Entry]] = [deque() for _ in range(partitions)]
         self._base = [0] * partitions  # seq of _logs[p][0]
         self._next_seq = [0] * partitions
-        self._conds = [asyncio.Condition() for _ in range(partitions)]
+        self._any = asyncio.Condition()  # notified on every send (read_many waits on it)
         self._groups: dict[str, _Group] = {}
         self._callback: SettledCallback | None = None
         self._settled: list[str] = []
@@ -105,9 +105,9 @@ class MemoryTransport(Transport):
             self._next_seq[p] = seq + 1
             self._logs[p].append(_Entry(seq=seq, message=message, waiting=set(groups)))
             touched.add(p)
-        for p in touched:
-            async with self._conds[p]:
-                self._conds[p].notify_all()
+        if touched:
+            async with self._any:
+                self._any.notify_all()
 
     async def ensure_group(self, group: str) -> None:
         if group in self._groups:
@@ -160,7 +160,7 @@ class MemoryTransport(Transport):
                    block_ms: int) -> list[Delivery]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(block_ms, 0) / 1000
-        cond = self._conds[partition]
+        cond = self._any
         async with cond:
             while True:
                 gp = self._owned(group, consumer, partition)
@@ -170,6 +170,23 @@ class MemoryTransport(Transport):
                     return batch
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(cond.wait(), remaining)
+
+    async def read_many(self, group: str, consumer: str, partitions: set[int], *, count: int,
+                        block_ms: int) -> list[Delivery]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(block_ms, 0) / 1000
+        async with self._any:
+            while True:
+                batch: list[Delivery] = []
+                for p in sorted(partitions):
+                    gp = self._owned(group, consumer, p)
+                    if gp is not None:
+                        batch += self._take(gp, consumer, p, count)
+                remaining = deadline - loop.time()
+                if batch or remaining <= 0:
+                    return batch
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._any.wait(), remaining)
 
     def _owned(self, group: str, consumer: str, partition: int) -> _GroupPartition | None:
         g = self._groups.get(group)

@@ -209,6 +209,78 @@ class RedisStreamsTransport(Transport):
                 await self._create_group(group, range(partition, partition + 1))
         return []
 
+    async def read_many(self, group: str, consumer: str, partitions: set[int], *, count: int,
+                        block_ms: int) -> list[Delivery]:
+        """One XREADGROUP over every owned partition; partitions still taking over what a
+        previous owner left pending are read alone first (XAUTOCLAIM)."""
+        owned = sorted(p for p in partitions if self._owns(group, consumer, p))
+        block = min(max(block_ms, 0), self.config.max_block_ms)
+        if not owned:
+            await asyncio.sleep(block / 1000)
+            return []
+        taking = [p for p in owned if (group, consumer, p) in self._takeover]
+        if taking or isinstance(self._client, RedisCluster):  # a cluster: no cross-slot read
+            batch: list[Delivery] = []
+            for p in taking or owned:
+                try:
+                    batch += await self.read(group, consumer, p, count=count, block_ms=0)
+                except TransportUnavailableError:
+                    if batch:  # keep what was read (pending for us); p is re-read later
+                        return batch
+                    raise
+            if not batch and not taking:
+                await asyncio.sleep(min(block, 20) / 1000)
+            return batch
+        for attempt in (1, 2):
+            try:
+                with self._rereading_many(group, consumer, owned), _unavailable("read"):
+                    return await self._read_streams(group, consumer, owned, count, block)
+            except ResponseError as exc:
+                if not _is_nogroup(exc) or attempt == 2:
+                    raise
+                log.warning("redis_group_missing_recreating", group=group)
+                await self._create_group(group, owned)
+        return []
+
+    async def _read_streams(self, group: str, consumer: str, owned: list[int], count: int,
+                            block: int) -> list[Delivery]:
+        streams = {self.stream(p): ">" for p in owned}
+        partition_of = {self.stream(p): p for p in owned}
+        client = self._blocking if block > 0 else self._client
+        reply = await client.xreadgroup(group, consumer, streams,  # type: ignore[arg-type]
+                                        count=count, block=block or None)
+        out: list[Delivery] = []
+        for stream, entries in sorted(_stream_entries(reply),
+                                      key=lambda se: partition_of[str(se[0])]):
+            p = partition_of[str(stream)]
+            out.extend(self._delivery(p, i, f, 1) for i, f in entries if f)
+        return out
+
+    @contextmanager
+    def _rereading_many(self, group: str, consumer: str, owned: list[int]) -> Iterator[None]:
+        try:
+            yield
+        except TransportUnavailableError:
+            for p in owned:
+                self._takeover.setdefault((group, consumer, p), "0-0")
+            raise
+
+    async def ack_many(self, group: str, acks: dict[int, list[str]]) -> None:
+        acks = {p: ids for p, ids in acks.items() if ids}
+        if not acks:
+            return
+        if isinstance(self._client, RedisCluster):
+            for p, ids in acks.items():
+                await self.ack(group, p, ids)
+            return
+        with _unavailable("ack"):
+            pipe = self._client.pipeline(transaction=False)
+            for p, ids in acks.items():
+                pipe.xack(self.stream(p), group, *ids)
+            for result in await pipe.execute(raise_on_error=False):
+                if isinstance(result, ResponseError) and not _is_nogroup(result):
+                    raise result  # NOGROUP: the group vanished with its pending list
+
     @contextmanager
     def _rereading_on_failure(self, group: str, consumer: str, partition: int) -> Iterator[None]:
         """If a read fails, its reply may be lost while Redis recorded the entries as pending
