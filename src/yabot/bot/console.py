@@ -153,7 +153,8 @@ class ChatSession:
         self.session = LocalSession()
         self.bot = create_bot(settings.bot, session=self.session, token=CONSOLE_TOKEN)
         dispatcher = create_dispatcher(domain, storage=create_storage(settings.redis))
-        self.notifier = Notifier(domain)
+        # its own group: a chat next to `yabot run` (on Redis) never takes the bot's notices
+        self.notifier = Notifier(domain, group="bot-notify-chat", only_user=str(user_id))
         self.notifier.register(bus)
         self.console = ChatConsole(dispatcher=dispatcher, bot=self.bot, session=self.session,
                                    user_id=user_id, stdin=stdin, stdout=stdout)

@@ -22,19 +22,22 @@ GROUP = "bot-notify"
 
 
 class Notifier:
-    def __init__(self, services: DomainServices, *, max_queued: int = 10_000) -> None:
-        self.services = services
+    def __init__(self, services: DomainServices, *, group: str = GROUP,
+                 only_user: str | None = None, max_queued: int = 10_000) -> None:
+        self.services, self.group, self.only_user = services, group, only_user
         self.queue: asyncio.Queue[BaseEvent] = asyncio.Queue(max_queued)
         self.bot: Bot | None = None
         self._task: asyncio.Task[None] | None = None
 
     def register(self, bus: EventBus) -> None:
         """Subscribe (before `bus.start()`)."""
-        bus.add_subscriber("besitos_awarded", self._on_event, group=GROUP)
-        bus.add_subscriber("narrative_hint_unlocked", self._on_event, group=GROUP)
+        bus.add_subscriber("besitos_awarded", self._on_event, group=self.group)
+        bus.add_subscriber("narrative_hint_unlocked", self._on_event, group=self.group)
 
     async def _on_event(self, event: BaseEvent, _ctx: HandlerContext) -> None:
         if isinstance(event, BesitosAwarded) and event.payload.reason != "reaction":
+            return
+        if self.only_user is not None and event.user_id != self.only_user:
             return
         try:
             self.queue.put_nowait(event)
