@@ -57,6 +57,7 @@ class Relay:
         self._polled_max = 0  # highest id a poll sent
         self._caught_up = False  # the last poll found every committed row sent
         self._handed: list[OutboxRow] = []  # committed by this process, not sent yet
+        self._unmarked: list[OutboxRow] = []  # sent from memory, not flagged sent yet
 
     def wake(self) -> None:
         self._wake.set()
@@ -184,17 +185,23 @@ class Relay:
             if cursor is None and self._caught_up and (
                     self._handed and now - self._polled < self.config.poll_interval):
                 rows, self._handed = self._handed[:size], self._handed[size:]
-            else:
-                polled, self._polled = cursor is None, now
-                rows = await (self.outbox.pending(size) if cursor is None
-                              else self.outbox.after(cursor, size))
-            if not rows:
+                await self.transport.send([_message(r) for r in rows])
+                self._unmarked += rows  # flagged sent by the next poll pass, in one write
+                return len(rows)
+            polled, self._polled = cursor is None, now
+            found = await (self.outbox.pending(size) if cursor is None
+                           else self.outbox.after(cursor, size))
+            if not found:
                 if cursor is not None:
                     log.info("outbox replay window sent again")
                     self._replay_from = None
                 self._caught_up = polled
+                await self._mark(found)
                 return 0
-            await self.transport.send([_message(r) for r in rows])
+            unmarked = {r.id for r in self._unmarked} if polled else set()
+            rows = [r for r in found if r.id not in unmarked]  # those went already
+            if rows:
+                await self.transport.send([_message(r) for r in rows])
         except TransportDataLostError as exc:
             self._handed, self._caught_up = [], False  # the replay sends them, in order
             self._replay(exc)
@@ -211,13 +218,22 @@ class Relay:
             log.info("transport back; replaying the outbox", after_failures=self.failures)
         self.transport_up, self.failures = True, 0
         if cursor is not None:
-            self._replay_from = rows[-1].id
+            self._replay_from = found[-1].id
         if polled:  # what the poll sent, or (PostgreSQL) what the next poll finds
-            self._polled_max = max(self._polled_max, rows[-1].id)
+            self._polled_max = max(self._polled_max, found[-1].id)
             self._handed = [r for r in self._handed if r.id > self._polled_max]
-            self._caught_up = len(rows) < size
-        await self.outbox.mark_sent([r for r in rows if not r.sent])
-        return len(rows)
+            self._caught_up = len(found) < size
+        await self._mark(rows)
+        return len(found)
+
+    async def _mark(self, rows: list[OutboxRow]) -> None:
+        """Flag as sent: `rows` and what went from memory since the last poll pass."""
+        pending, self._unmarked = [r for r in rows if not r.sent] + self._unmarked, []
+        try:
+            await self.outbox.mark_sent(pending)
+        except BaseException:
+            self._unmarked = pending + self._unmarked
+            raise
 
 
 def _message(row: OutboxRow) -> OutgoingMessage:
