@@ -22,22 +22,33 @@ from yabot.events.transports.base import (
 )
 from yabot.events.transports.redis_leases import stream_key
 
-# KEYS: stream, marker. ARGV: expected marker (-1: unchecked), maxlen, then 5 per message.
+# KEYS: stream and marker of each partition. ARGV: maxlen, then per partition the expected
+# marker (-1: unchecked), its message count and 5 values per message.
+# Returns ok (1, or 0: marker went back, nothing appended) and the marker, per partition.
 _SEND = """
-local cur = tonumber(redis.call('GET', KEYS[2]) or '0')
-local expected = tonumber(ARGV[1])
-if expected >= 0 and cur < expected then
-  return {0, cur}
+local out, a = {}, 2
+for k = 1, #KEYS, 2 do
+  local expected, n = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+  a = a + 2
+  local cur = tonumber(redis.call('GET', KEYS[k + 1]) or '0')
+  if expected >= 0 and cur < expected then
+    out[#out + 1] = 0
+    out[#out + 1] = cur
+  else
+    local top = cur
+    for i = a, a + 5 * n - 1, 5 do
+      redis.call('XADD', KEYS[k], 'MAXLEN', '~', ARGV[1], '*', 'event_id', ARGV[i],
+                 'event_type', ARGV[i + 1], 'key', ARGV[i + 2], 'data', ARGV[i + 3])
+      local seq = tonumber(ARGV[i + 4])
+      if seq > top then top = seq end
+    end
+    redis.call('SET', KEYS[k + 1], top)
+    out[#out + 1] = 1
+    out[#out + 1] = top
+  end
+  a = a + 5 * n
 end
-local top = cur
-for i = 3, #ARGV, 5 do
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'event_id', ARGV[i],
-             'event_type', ARGV[i + 1], 'key', ARGV[i + 2], 'data', ARGV[i + 3])
-  local seq = tonumber(ARGV[i + 4])
-  if seq > top then top = seq end
-end
-redis.call('SET', KEYS[2], top)
-return {1, top}
+return out
 """
 
 
@@ -53,6 +64,7 @@ class MarkedSender:
         self._client, self._prefix, self._partitions = client, prefix, partitions
         self._maxlen, self._cluster = maxlen, cluster
         self._expected: dict[int, int] = {}  # empty: not checked (no baseline loaded)
+        self.script = client.register_script(_SEND)
 
     async def load(self) -> dict[int, int]:
         """Read every partition's marker and check against them from now on."""
@@ -79,23 +91,33 @@ class MarkedSender:
             values = await pipe.execute()
         return {p: int(v or 0) for p, v in enumerate(values)}
 
-    def commands(self, messages: Sequence[OutgoingMessage]) -> list[tuple[int, list[Any]]]:
-        """(partition, EVAL arguments) per partition touched, in first-touch order."""
+    def calls(self, messages: Sequence[OutgoingMessage]
+              ) -> list[tuple[list[int], list[str], list[Any]]]:
+        """(partitions, KEYS, ARGV) of the script calls for `messages`: one call for all
+        partitions, or (cluster: one slot per call) one per partition."""
         by_partition: dict[int, list[Any]] = {}
         for m in messages:
             p = partition_for(m.key, self._partitions)
-            args = by_partition.get(p)
-            if args is None:
-                args = by_partition[p] = [
-                    _SEND, 2, stream_key(self._prefix, p), marker_key(self._prefix, p),
-                    self._expected.get(p, -1), self._maxlen]
-            args += [m.event_id, m.event_type, m.key or "", m.data, m.seq]
-        return list(by_partition.items())
+            by_partition.setdefault(p, []).extend(
+                (m.event_id, m.event_type, m.key or "", m.data, m.seq))
+        groups = ([[p] for p in by_partition] if self._cluster else [list(by_partition)])
+        out = []
+        for parts in groups:
+            keys: list[str] = []
+            args: list[Any] = [self._maxlen]
+            for p in parts:
+                keys += [stream_key(self._prefix, p), marker_key(self._prefix, p)]
+                args += [self._expected.get(p, -1), len(by_partition[p]) // 5,
+                         *by_partition[p]]
+            out.append((parts, keys, args))
+        return out
 
     def settle(self, partitions: list[int], replies: Sequence[Any]) -> None:
-        """Record the new markers; raise TransportDataLostError for refused partitions."""
+        """Record the new markers; raise TransportDataLostError for refused partitions.
+        `replies` are the scripts' flat [ok, marker, ok, marker, ...] in partition order."""
         lost: set[int] = set()
-        for p, (ok, top) in zip(partitions, replies, strict=True):
+        for k, p in enumerate(partitions):
+            ok, top = replies[2 * k], replies[2 * k + 1]
             self._expected[p] = int(top)
             if not int(ok):
                 lost.add(p)

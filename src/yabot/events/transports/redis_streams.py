@@ -130,23 +130,25 @@ class RedisStreamsTransport(Transport):
         if not messages:
             return
         cfg = self.config
-        commands = self._sender.commands(messages)
+        calls = self._sender.calls(messages)
+        script = self._sender.script
         with _unavailable("send", any_error=True):
             if isinstance(self._client, RedisCluster):
-                replies = list(await asyncio.gather(
-                    *(self._client.eval(*args) for _p, args in commands)))
+                replies = await asyncio.gather(*(script(keys, args) for _p, keys, args in calls))
                 if cfg.publish_channel:
                     await asyncio.gather(*(self._client.publish(
                         f"{cfg.stream_prefix}:{m.event_type}", m.data) for m in messages))
+            elif not cfg.publish_channel:
+                replies = [await script(keys, args) for _p, keys, args in calls]
             else:
                 pipe = self._client.pipeline(transaction=False)
-                for _p, args in commands:
-                    pipe.eval(*args)
-                if cfg.publish_channel:
-                    for m in messages:
-                        pipe.publish(f"{cfg.stream_prefix}:{m.event_type}", m.data)
-                replies = (await pipe.execute())[:len(commands)]
-        self._sender.settle([p for p, _args in commands], replies)
+                for _p, keys, args in calls:
+                    await script(keys, args, client=pipe)
+                for m in messages:
+                    pipe.publish(f"{cfg.stream_prefix}:{m.event_type}", m.data)
+                replies = (await pipe.execute())[:len(calls)]
+        self._sender.settle([p for parts, _k, _a in calls for p in parts],
+                            [x for reply in replies for x in reply])
 
     async def load_markers(self) -> dict[int, int] | None:
         with _unavailable("load_markers", any_error=True):
