@@ -55,16 +55,18 @@ def wait_live(url: str, proc: subprocess.Popen[bytes]) -> None:
 
 def run_phase(sink: ReplySink, hook: str, kind: str, first_id: int, uid0: int, n: int,
               concurrency: int, needle: str) -> dict[str, float]:
+    before = sink.total
     out = subprocess.run([sys.executable, __file__, "--loadgen", hook, kind, str(first_id),
                           str(uid0), str(n), str(concurrency)], capture_output=True, check=True)
     sent = {int(k): v for k, v in json.loads(out.stdout).items()}
     deadline = time.monotonic() + 120
+    while sink.total < before + n and time.monotonic() < deadline:
+        time.sleep(0.1)  # one reply per update: wait for them all, then read the times
+    time.sleep(0.5)
     latencies: dict[int, float] = {}
-    while len(latencies) < n and time.monotonic() < deadline:
-        for uid, at in sent.items():
-            if uid not in latencies and (got := sink.first_after(uid, at, needle)) is not None:
-                latencies[uid] = got - at
-        time.sleep(0.05)
+    for uid, at in sent.items():
+        if (got := sink.first_after(uid, at, needle)) is not None:
+            latencies[uid] = got - at
     ends = [sent[u] + lat for u, lat in latencies.items()]
     values = sorted(latencies.values())
     span = max(ends) - min(sent.values())

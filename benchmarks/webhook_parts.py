@@ -29,6 +29,7 @@ class ReplySink:
 
     def __init__(self) -> None:
         self.replies: dict[int, list[tuple[float, str]]] = {}
+        self.total = 0  # replies so far (read without the lock: a cheap progress check)
         self.lock = threading.Lock()
         self.mid = 10_000
         sink = self
@@ -53,6 +54,7 @@ class ReplySink:
                     chat = int(params["chat_id"])
                     with sink.lock:
                         sink.replies.setdefault(chat, []).append((at, params.get("text", "")))
+                        sink.total += 1
                         sink.mid += 1
                         result = {"message_id": sink.mid, "date": int(time.time()),
                                   "chat": {"id": chat, "type": "private"}, "from": BOT,
