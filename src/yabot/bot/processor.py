@@ -14,7 +14,7 @@ from yabot.bot.inbox import Backoff, UpdateInbox, queue_for, user_of_payload
 from yabot.domain.events import BaseEvent
 from yabot.logging import get_logger
 from yabot.storage.sql.database import Database
-from yabot.storage.sql.updates import InboxRow, mark_done_in, mark_failed, pending_updates
+from yabot.storage.sql.updates import InboxRow, mark_done_in, mark_failed_in, pending_updates
 
 log = get_logger(__name__)
 
@@ -83,16 +83,19 @@ class UpdateProcessor:
     async def _process(self, row: InboxRow) -> None:
         attempt = row.attempts + 1
         start = time.perf_counter()
+        events: list[BaseEvent] = []  # activity events, with the outcome (also "error")
         try:
             update = Update.model_validate(json.loads(row.payload), context={"bot": self.bot})
-            events: list[BaseEvent] = []
             await self.dp.feed_update(self.bot, update, inbox_attempt=attempt,
                                       event_sink=events)
         except Exception as exc:
             final = attempt >= self.max_attempts
             try:
-                await mark_failed(self.db, row.update_id, f"{type(exc).__name__}: {exc}",
-                                  final=final)
+                async with self.inbox.bus.transaction() as tx:
+                    await mark_failed_in(tx.conn, row.update_id,
+                                         f"{type(exc).__name__}: {exc}", final=final)
+                    if events:
+                        await tx.publish(*events)
             except Exception as db_exc:  # the row stays pending: retried here or at start
                 log.error("could not record the failed attempt", update_id=row.update_id,
                           error=type(db_exc).__name__)

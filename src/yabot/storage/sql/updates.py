@@ -38,14 +38,15 @@ async def mark_done_in(conn: AsyncConnection, update_ids: list[int]) -> None:
         status="done", attempts=t.c.attempts + 1, processed_at=datetime.now(UTC)))
 
 
-async def mark_failed(db: Database, update_id: int, error: str, *, final: bool) -> int:
-    """Count a failed attempt (`final`: give up on the update); returns the attempts so far."""
-    async with db.write() as conn:
-        row = (await conn.execute(
-            t.update().where(t.c.update_id == update_id)
-            .values(attempts=t.c.attempts + 1, error=error[:500],
-                    status="failed" if final else "pending")
-            .returning(t.c.attempts))).first()
+async def mark_failed_in(conn: AsyncConnection, update_id: int, error: str, *,
+                         final: bool) -> int:
+    """Count a failed attempt (`final`: give up on the update) in the caller's transaction;
+    returns the attempts so far."""
+    row = (await conn.execute(
+        t.update().where(t.c.update_id == update_id)
+        .values(attempts=t.c.attempts + 1, error=error[:500],
+                status="failed" if final else "pending")
+        .returning(t.c.attempts))).first()
     return int(row[0]) if row else 0
 
 
