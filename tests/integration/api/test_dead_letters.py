@@ -60,3 +60,6 @@ async def test_dead_letters_need_the_admin_scope(api_embedded: ApiEnv) -> None:
         assert r.json()["error"]["code"] == "insufficient_scope"
     assert (await env.client.get("/api/v1/events/dead-letters",
                                  headers=env.headers)).json()["count"] == 1
+    admin_only = bearer(hs_token(["admin"]))
+    r = await env.client.get("/api/v1/events/dead-letters", headers=admin_only)
+    assert r.status_code == 200 and r.json()["count"] == 1
