@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.redis import RedisServer
 from tests.integration.api.conftest import (
     ApiEnv,
     bearer,
@@ -78,3 +79,19 @@ async def test_limit_holds_across_processes_with_redis(tmp_path: Path, redis_url
     finally:
         for env in envs:
             await close_env(env)
+
+
+@pytest.mark.redis
+async def test_redis_down_fails_open_with_401(tmp_path: Path, private_redis: RedisServer) -> None:
+    settings = make_settings(StorageSettings(sqlite_database_path=tmp_path / "yabot.db"),
+                             redis_url=private_redis.url)
+    env, _ = await open_env(settings)
+    try:
+        assert (await env.client.get(URL, headers=BAD)).status_code == 401
+        private_redis.stop()
+        for _ in range(25):  # uncounted while Redis is down: never a 429, never a 500
+            r = await env.client.get(URL, headers=BAD)
+            assert r.status_code == 401, r.text
+        assert (await env.client.get(URL, headers=env.headers)).status_code == 200
+    finally:
+        await close_env(env)
