@@ -16,14 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.events import BaseEvent, validate_event
 from yabot.events.group_commit import GroupCommit
+from yabot.events.handler_errors import HandlerError
 from yabot.events.outbox import Outbox
-from yabot.events.processor import (
-    ConsumerConfig,
-    GroupWorker,
-    Handler,
-    HandlerError,
-    Subscription,
-)
+from yabot.events.processor import ConsumerConfig, GroupWorker, Handler, Subscription
 from yabot.events.relay import Relay, RelayConfig
 from yabot.events.retention import purge_older_than
 from yabot.events.transports.base import DeadLetter, Delivery, Transport

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from yabot.domain.events import BaseEvent, EventError, parse_event
 from yabot.events.group_commit import GroupCommit
+from yabot.events.handler_errors import HandlerError, describe
 from yabot.events.ordering import run_in_key_order
 from yabot.events.transports.base import Delivery, Transport, TransportUnavailableError
 from yabot.logging import get_logger
@@ -50,20 +51,6 @@ class Subscription:
         if self.pattern.endswith("*"):
             return event_type.startswith(self.pattern[:-1])
         return event_type == self.pattern
-
-
-class HandlerError(Exception):
-    """A handler raised while handling `event_id` (the original is `error`)."""
-
-    def __init__(self, event_id: str, error: Exception) -> None:
-        super().__init__(f"{type(error).__name__}: {error}")
-        self.event_id, self.error = event_id, error
-
-
-def describe(exc: Exception) -> str:
-    if isinstance(exc, HandlerError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
 
 
 HandleBatch = Callable[[str, list[tuple[BaseEvent, list[Handler]]]], Awaitable[None]]

@@ -23,9 +23,7 @@ from yabot.events.transports.base import (
     TransportHealth,
     partition_for,
 )
-from yabot.logging import get_logger
-
-log = get_logger(__name__)
+from yabot.events.transports.memory_settle import Settler
 
 
 @dataclass(kw_only=True)
@@ -77,24 +75,16 @@ class MemoryTransport(Transport):
         self._next_seq = [0] * partitions
         self._any = asyncio.Condition()  # notified on every send (read_many waits on it)
         self._groups: dict[str, _Group] = {}
-        self._callback: SettledCallback | None = None
-        self._settled: list[str] = []
-        self._settled_wakeup = asyncio.Event()
-        self._flusher: asyncio.Task[None] | None = None
+        self._settler = Settler()
 
     def set_settled_callback(self, callback: SettledCallback) -> None:
-        self._callback = callback
+        self._settler.callback = callback
 
     async def start(self) -> None:
-        self._ensure_flusher()
+        self._settler.ensure_running()
 
     async def close(self) -> None:
-        if self._flusher is not None:
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
-            self._flusher = None
-        await self._flush_once()
+        await self._settler.close()
 
     async def send(self, messages: Sequence[OutgoingMessage]) -> None:
         touched: set[int] = set()
@@ -236,12 +226,9 @@ class MemoryTransport(Transport):
             entry.waiting.discard(group)
             if not entry.waiting and not entry.settled:
                 entry.settled = True
-                if self._callback is not None:
-                    self._settled.append(entry.message.event_id)
+                self._settler.add(entry.message.event_id)
         self._trim(partition)
-        if self._settled:
-            self._ensure_flusher()
-            self._settled_wakeup.set()
+        self._settler.kick()
 
     def _trim(self, p: int) -> None:
         if not self._groups:
@@ -259,32 +246,3 @@ class MemoryTransport(Transport):
         retained = sum(len(entries) for entries in self._logs)
         return TransportHealth(ok=True, detail={"transport": self.name, "retained": retained,
                                                 "groups": len(self._groups)})
-
-    def _ensure_flusher(self) -> None:
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.get_running_loop().create_task(self._flush_loop())
-
-    async def _flush_loop(self) -> None:
-        delay = 0.05
-        while True:
-            await self._settled_wakeup.wait()
-            self._settled_wakeup.clear()
-            while self._settled:
-                if await self._flush_once():
-                    delay = 0.05
-                else:
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 5.0)
-
-    async def _flush_once(self) -> bool:
-        """Call the settled callback with everything buffered; on failure keep the ids."""
-        if not self._settled or self._callback is None:
-            return True
-        ids, self._settled = self._settled, []
-        try:
-            await self._callback(ids)
-        except Exception:
-            log.exception("settled_callback_failed", count=len(ids))
-            self._settled[:0] = ids
-            return False
-        return True
