@@ -54,10 +54,11 @@ def wait_live(url: str, proc: subprocess.Popen[bytes]) -> None:
 
 
 def run_phase(sink: ReplySink, hook: str, kind: str, first_id: int, uid0: int, n: int,
-              concurrency: int, needle: str) -> dict[str, float]:
+              concurrency: int, needle: str, rate: float = 0) -> dict[str, float]:
     before = sink.total
     out = subprocess.run([sys.executable, __file__, "--loadgen", hook, kind, str(first_id),
-                          str(uid0), str(n), str(concurrency)], capture_output=True, check=True)
+                          str(uid0), str(n), str(concurrency), str(rate)],
+                         capture_output=True, check=True)
     sent = {int(k): v for k, v in json.loads(out.stdout).items()}
     deadline = time.monotonic() + 120
     while sink.total < before + n and time.monotonic() < deadline:
@@ -85,6 +86,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--paced", type=float, default=10.0,
+                        help="updates/s of the paced pass (latency below saturation)")
     args = parser.parse_args()
     sink, tmp = ReplySink(), Path(tempfile.mkdtemp(prefix="yabot-bench-webhook-"))
     results: dict[str, dict[str, float]] = {}
@@ -97,6 +100,9 @@ def main() -> None:
             run_phase(sink, hook, "start", 1, 900_000, 50, args.concurrency, "Bienvenida")
             results["bare aiogram /start"] = run_phase(
                 sink, hook, "start", 1000, 1_000_000, args.n, args.concurrency, "Bienvenida")
+            results[f"bare /start @{args.paced:g}/s"] = run_phase(
+                sink, hook, "start", 5000, 1_100_000, 100, args.concurrency, "Bienvenida",
+                args.paced)
         finally:
             bare.send_signal(signal.SIGTERM)
             bare.wait(30)
@@ -119,15 +125,21 @@ def main() -> None:
                 results[f"yabot {kind}"] = run_phase(
                     sink, hook, kind, 10_000 + offset * args.n, uid0, args.n,
                     args.concurrency, needle)
+            for offset, (kind, needle) in enumerate(PHASES.items()):  # paced, new users
+                results[f"yabot {kind} @{args.paced:g}/s"] = run_phase(
+                    sink, hook, kind, 50_000 + offset * 100, 3_000_000, 100,
+                    args.concurrency, needle, args.paced)
         finally:
             yabot.send_signal(signal.SIGTERM)
             yabot.wait(60)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     ceiling = results["bare aiogram /start"]["per_s"]
-    print(f"webhook benchmark: n={args.n} per phase, concurrency {args.concurrency}")
+    print(f"webhook benchmark: n={args.n} per saturated phase (concurrency "
+          f"{args.concurrency}), 100 per paced phase at {args.paced:g} updates/s")
     for name, r in results.items():
-        print(line(name, r, None if name.startswith("bare") else ceiling))
+        paced = "@" in name
+        print(line(name, r, None if name.startswith("bare") or paced else ceiling))
 
 
 if __name__ == "__main__":

@@ -101,7 +101,7 @@ def update_for(kind: str, update_id: int, uid: int) -> dict[str, Any]:
 
 
 async def _load(url: str, kind: str, first_id: int, users: list[int],
-                concurrency: int) -> dict[int, float]:
+                concurrency: int, rate: float) -> dict[int, float]:
     import httpx
 
     sent: dict[int, float] = {}
@@ -109,8 +109,12 @@ async def _load(url: str, kind: str, first_id: int, users: list[int],
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     async with httpx.AsyncClient(timeout=30, trust_env=False, limits=httpx.Limits(
             max_connections=concurrency)) as client:
+        begin = time.monotonic()
+
         async def worker() -> None:
             for i, uid in todo:
+                if rate > 0:  # paced: update i leaves at i / rate
+                    await asyncio.sleep(max(0.0, begin + i / rate - time.monotonic()))
                 body = update_for(kind, first_id + i, uid)
                 at = time.monotonic()
                 response = await client.post(url, json=body, headers=headers)
@@ -122,10 +126,10 @@ async def _load(url: str, kind: str, first_id: int, users: list[int],
 
 
 def loadgen_main(argv: list[str]) -> None:
-    """`--loadgen URL KIND FIRST_ID UID0 COUNT CONCURRENCY`: prints {uid: sent_at} JSON."""
-    url, kind, first_id, uid0, count, concurrency = argv
+    """`--loadgen URL KIND FIRST_ID UID0 COUNT CONCURRENCY RATE`: prints {uid: sent_at}."""
+    url, kind, first_id, uid0, count, concurrency, rate = argv
     users = list(range(int(uid0), int(uid0) + int(count)))
-    sent = asyncio.run(_load(url, kind, int(first_id), users, int(concurrency)))
+    sent = asyncio.run(_load(url, kind, int(first_id), users, int(concurrency), float(rate)))
     json.dump(sent, sys.stdout)
 
 
