@@ -31,7 +31,7 @@ from yabot.settings import Settings
 log = get_logger(__name__)
 _TAG = re.compile(r"<[^>]+>")
 NOTICE_WAIT = 3.0
-CONSOLE_TOKEN = "1:local-console"  # never sent anywhere: the session is in-process
+CONSOLE_TOKEN = "10:local-console"  # never sent anywhere: the session is in-process
 
 
 def plain(text: str) -> str:

@@ -17,7 +17,7 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText, GetMe, SendMes
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, InlineKeyboardMarkup, Message, User
 
-LOCAL_BOT = User(id=1, is_bot=True, first_name="YABOT", username="yabot_local_bot")
+LOCAL_BOT = User(id=10, is_bot=True, first_name="YABOT", username="yabot_local_bot")
 
 
 class LocalSession(BaseSession):
