@@ -57,13 +57,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _run(settings: Settings, _args: argparse.Namespace) -> int:
-    from yabot.app import serve
+    from yabot.server import serve
 
     return await serve(settings)
 
 
 async def _chat(settings: Settings, args: argparse.Namespace) -> int:
-    from yabot.app import chat
+    from yabot.server import chat
 
     if args.user_id <= 0:
         print("--user-id must be a positive integer", file=sys.stderr)

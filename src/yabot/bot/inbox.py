@@ -20,6 +20,7 @@ from aiogram.types import Update
 from yabot.domain.events import UpdateReceived, UpdateReceivedPayload
 from yabot.events.bus import EventBus
 from yabot.logging import get_logger
+from yabot.observability.metrics import Metrics
 from yabot.storage.sql.updates import InboxRow, insert_updates
 
 log = get_logger(__name__)
@@ -69,8 +70,8 @@ class UpdateInbox:
     only after its own update is committed.
     """
 
-    def __init__(self, bus: EventBus) -> None:
-        self.bus = bus
+    def __init__(self, bus: EventBus, metrics: Metrics | None = None) -> None:
+        self.bus, self.metrics = bus, metrics
         self.on_record: Callable[[InboxRow, int | None], None] | None = None
         self._pending: list[_Pending] = []
         self._flusher: asyncio.Task[None] | None = None
@@ -81,6 +82,8 @@ class UpdateInbox:
                         json.dumps(raw, ensure_ascii=False, separators=(",", ":")),
                         update_user_id(raw), update_kind(raw),
                         asyncio.get_running_loop().create_future())
+        if self.metrics is not None:
+            self.metrics.webhook_updates.labels(item.kind).inc()
         self._pending.append(item)
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())

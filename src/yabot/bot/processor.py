@@ -46,6 +46,10 @@ class UpdateProcessor:
             log.info("processing updates left from an earlier run", count=left)
         return left
 
+    def pending(self) -> int:
+        """Updates queued here and not yet handled."""
+        return sum(q.qsize() for q in self.queues)
+
     def submit(self, row: InboxRow, user: int | None) -> None:
         if row.update_id in self._queued:
             return

@@ -17,13 +17,16 @@ from yabot.bot.dispatcher import create_bot, create_dispatcher
 from yabot.bot.fsm import create_storage
 from yabot.bot.inbox import UpdateInbox
 from yabot.bot.notify import Notifier
+from yabot.bot.observe import CountBotApiCalls
 from yabot.bot.polling import Poller
 from yabot.bot.processor import UpdateProcessor
 from yabot.bot.webhook import create_webhook_router, set_webhook, webhook_url
 from yabot.events.bus import EventBus
 from yabot.logging import get_logger
+from yabot.observability.metrics import Metrics
 from yabot.services.container import DomainServices
 from yabot.settings import Settings
+from yabot.storage.manager import ComponentHealth
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.updates import purge_done
 
@@ -33,12 +36,14 @@ KEEP_PROCESSED = timedelta(days=7)
 
 class BotRuntime:
     def __init__(self, *, settings: Settings, domain: DomainServices, bus: EventBus,
-                 db: Database, bot: Bot | None = None) -> None:
+                 db: Database, bot: Bot | None = None, metrics: Metrics | None = None) -> None:
         self.settings, self.db = settings.bot, db
         self.bot = bot or create_bot(settings.bot)
+        if metrics is not None:  # inside the retrying middleware: every attempt counts
+            self.bot.session.middleware(CountBotApiCalls(metrics))
         self.storage = create_storage(settings.redis)
         self.dispatcher = create_dispatcher(domain, storage=self.storage)
-        self.inbox = UpdateInbox(bus)
+        self.inbox = UpdateInbox(bus, metrics)
         self.notifier = Notifier(domain)
         self.notifier.register(bus)
         self.processor = UpdateProcessor(inbox=self.inbox, db=db, dispatcher=self.dispatcher,
@@ -46,6 +51,7 @@ class BotRuntime:
         self.webhook = settings.bot.bot_mode == "webhook"
         self.poller = None if self.webhook else Poller(self.bot, self.inbox)
         self._webhook_task: asyncio.Task[None] | None = None
+        self._started = False
 
     def routers(self) -> list[APIRouter]:
         """The webhook route, in webhook mode."""
@@ -71,7 +77,20 @@ class BotRuntime:
                 self.bot, url=url, secret=self.settings.webhook_secret.get_secret_value()))
         elif self.poller is not None:
             self.poller.start()
+        self._started = True
         log.info("Telegram bot started", mode=self.settings.bot_mode)
+
+    async def health(self) -> dict[str, ComponentHealth]:
+        """`bot`: up once started; the webhook registration and the update queue as detail
+        (Telegram being unreachable is not a reason to take the API out of service)."""
+        detail: dict[str, object] = {"pending_updates": self.processor.pending(),
+                                     "processed": self.processor.processed}
+        if self._webhook_task is not None:
+            detail["webhook"] = "set" if self._webhook_task.done() else "registering"
+        return {"bot": ComponentHealth(status="up" if self._started else "down",
+                                       backend=self.settings.bot_mode, latency_ms=0.0,
+                                       error=None if self._started else "not started",
+                                       detail=detail)}
 
     async def stop_intake(self) -> None:
         if self.poller is not None:
