@@ -48,9 +48,9 @@ async def start_services(settings: Settings, *, migrate: bool = True,
     except BaseException:
         await stores.disconnect_all()
         raise
-    bus = create_event_bus(stores.sql, settings.redis, settings.events)
-    register_activity_subscriber(bus)
     metrics = create_metrics()
+    bus = create_event_bus(stores.sql, settings.redis, settings.events, metrics=metrics)
+    register_activity_subscriber(bus)
     domain = build_services(settings=settings, stores=stores, bus=bus, metrics=metrics)
     try:
         await domain.users.recover()  # finish or undo sagas a dead process left open

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -23,6 +24,7 @@ from yabot.events.relay import Relay, RelayConfig
 from yabot.events.retention import purge_older_than
 from yabot.events.transports.base import DeadLetter, Delivery, Transport
 from yabot.logging import get_logger
+from yabot.observability.metrics import Metrics
 from yabot.storage.manager import ComponentHealth, probe
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.tables import dead_letters, event_log, processed_events
@@ -61,8 +63,9 @@ class HandlerContext(Publisher):
 
 
 class EventBus:
-    def __init__(self, db: Database, transport: Transport, config: BusConfig | None = None) -> None:
-        self.db, self.transport = db, transport
+    def __init__(self, db: Database, transport: Transport, config: BusConfig | None = None,
+                 *, metrics: Metrics | None = None) -> None:
+        self.db, self.transport, self.metrics = db, transport, metrics
         self.config = config or BusConfig()
         self.outbox = Outbox(db)
         self.relay = Relay(self.outbox, transport, self.config.relay)
@@ -100,10 +103,13 @@ class EventBus:
         if conn is not None:
             await Outbox.add(conn, checked)
             return
+        start = time.perf_counter()
         # group commit: publishes that arrive while a commit runs share the next one, and
         # each returns after its own commit; if a shared one fails, each commits alone
         if not await self._publishes.submit(checked):
             self.relay.handoff(await self.outbox.add_own_transaction(checked))
+        if self.metrics is not None:
+            self.metrics.event_publish.observe(time.perf_counter() - start)
         self.notify()
 
     async def _commit_publishes(self, events: list[BaseEvent]) -> None:
@@ -169,6 +175,21 @@ class EventBus:
 
     # --- consuming -----------------------------------------------------------------
     async def _handle_batch(self, group: str,
+                            items: list[tuple[BaseEvent, list[Handler]]]) -> None:
+        """`_run_batch`, timed per group; a failed attempt counts in `failed_events`."""
+        if self.metrics is None:
+            await self._run_batch(group, items)
+            return
+        start = time.perf_counter()
+        try:
+            await self._run_batch(group, items)
+        except Exception:
+            self.metrics.failed_events.labels(group).inc()
+            raise
+        finally:
+            self.metrics.event_processing.labels(group).observe(time.perf_counter() - start)
+
+    async def _run_batch(self, group: str,
                             items: list[tuple[BaseEvent, list[Handler]]]) -> None:
         """Run handlers once per event: their effects and the processed marks commit together.
 

@@ -9,6 +9,7 @@ from yabot.events.processor import ConsumerConfig
 from yabot.events.relay import RelayConfig
 from yabot.events.transports.base import Transport
 from yabot.events.transports.memory import MemoryTransport
+from yabot.observability.metrics import Metrics
 from yabot.settings import EventSettings, RedisSettings
 from yabot.storage.sql.database import Database
 
@@ -26,11 +27,12 @@ def create_transport(redis: RedisSettings, events: EventSettings) -> Transport:
     return MemoryTransport(partitions=events.partitions)
 
 
-def create_event_bus(db: Database, redis: RedisSettings, events: EventSettings) -> EventBus:
+def create_event_bus(db: Database, redis: RedisSettings, events: EventSettings, *,
+                     metrics: Metrics | None = None) -> EventBus:
     config = BusConfig(
         relay=RelayConfig(replay_window=timedelta(seconds=events.replay_window_seconds)),
         consumer=ConsumerConfig(max_deliveries=events.max_deliveries,
                                 concurrency=events.concurrency),
         event_log_retention=timedelta(days=events.log_retention_days),
         processed_retention=timedelta(days=events.processed_retention_days))
-    return EventBus(db, create_transport(redis, events), config)
+    return EventBus(db, create_transport(redis, events), config, metrics=metrics)

@@ -3,12 +3,15 @@ gauges, and the matching health components."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from prometheus_client import generate_latest
 from pydantic import SecretStr
 
 from yabot.app import start_services, stop_services
+from yabot.domain.events import BaseEvent, UserActivity, UserActivityPayload
+from yabot.events.bus import HandlerContext
 from yabot.services.views import TelegramUser
 from yabot.settings import (
     ApiSettings,
@@ -68,3 +71,30 @@ async def test_metrics_and_health_follow_the_stores(tmp_path: Path) -> None:
     assert components["dead_letters"]["detail"] == {"pending": 1}
     assert components["outbox"]["detail"]["backlog"] >= 1
     assert components["outbox"]["status"] == "up" and "latency_ms" in components["outbox"]
+
+
+async def test_event_metrics_count_publishes_batches_and_failures(tmp_path: Path) -> None:
+    services = await start_services(_settings(tmp_path))
+    calls: list[str] = []
+
+    async def flaky(event: BaseEvent, _ctx: HandlerContext) -> None:
+        calls.append(event.event_id)
+        if len(calls) == 1:
+            raise RuntimeError("first attempt fails")
+
+    services.bus.add_subscriber("user_activity", flaky, group="obs")
+    await services.bus.start()
+    try:
+        await services.bus.publish(UserActivity(
+            user_id="5", payload=UserActivityPayload(activity="metrics")))
+        deadline = asyncio.get_running_loop().time() + 20
+        while len(calls) < 2:
+            assert asyncio.get_running_loop().time() < deadline, calls
+            await asyncio.sleep(0.05)
+        text = generate_latest(services.metrics.registry).decode()
+    finally:
+        await stop_services(services, bus_started=True)
+
+    assert _sample(text, "yabot_event_publish_latency_seconds_count") == 1.0
+    assert _sample(text, 'yabot_failed_events_total{group="obs"}') == 1.0
+    assert _sample(text, 'yabot_event_processing_time_seconds_count{group="obs"}') >= 2.0
