@@ -25,7 +25,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bus import pct, start_redis
+from bus_load import pct, start_redis
 from stores import PG_ADMIN, pg_admin, start_nx
 
 from yabot.app import Services, start_services, stop_services
