@@ -34,9 +34,6 @@ from yabot.events.bus import HandlerContext
 from yabot.logging import configure_logging
 from yabot.services.views import TelegramUser
 from yabot.settings import (
-    ApiSettings,
-    BotSettings,
-    EventSettings,
     JwtSettings,
     LogSettings,
     RedisSettings,
@@ -63,15 +60,15 @@ class Awards:
 
 def settings_for(tmp: Path, *, pg_url: str | None = None, mongo: str | None = None,
                  redis: str | None = None) -> Settings:
-    return Settings(
+    return Settings.of(
         storage=StorageSettings(
             sqlite_database_path=tmp / "yabot.db",
             database_url=SecretStr(pg_url) if pg_url else None,
             mongodb_uri=SecretStr(mongo) if mongo else None,
             mongodb_database=f"bench_{uuid.uuid4().hex[:8]}"),
-        redis=RedisSettings(url=SecretStr(redis) if redis else None), api=ApiSettings(),
+        redis=RedisSettings(url=SecretStr(redis) if redis else None),
         jwt=JwtSettings(algorithm="HS256", secret=SecretStr("x" * 32)),
-        bot=BotSettings(), events=EventSettings(), log=LogSettings(level="WARNING"))
+        log=LogSettings(level="WARNING"))
 
 
 class Stack:

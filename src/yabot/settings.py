@@ -193,6 +193,16 @@ class Settings:
     log: LogSettings
     admin: AdminSettings = _field(default_factory=AdminSettings)
 
+    @classmethod
+    def of(cls, **sections: BaseSettings) -> Settings:
+        """The given sections, every other one read from the environment as usual (for
+        embedding, tests and benchmarks; `load_settings()` is what validates a deployment)."""
+        unknown = sorted(set(sections) - set(_SECTIONS))
+        if unknown:
+            raise TypeError(f"unknown settings section(s): {', '.join(unknown)}")
+        return cls(**{name: sections.get(name) or section()  # type: ignore[arg-type]
+                      for name, (section, _) in _SECTIONS.items()})
+
     def secrets(self) -> list[str]:
         """Every configured secret value, for log redaction."""
         values = [

@@ -137,3 +137,13 @@ def test_event_bus_tuning(monkeypatch: pytest.MonkeyPatch) -> None:
         16, 5, 30)
     assert "EVENTS_PARTITIONS" in problems(monkeypatch, EVENTS_PARTITIONS="0")
     assert "EVENTS_MAX_DELIVERIES" in problems(monkeypatch, EVENTS_MAX_DELIVERIES="lots")
+
+
+def test_settings_of_fills_the_other_sections_and_refuses_unknown_ones() -> None:
+    from yabot.settings import ApiSettings, Settings
+
+    settings = Settings.of(api=ApiSettings(port=9001))
+    assert settings.api.port == 9001
+    assert settings.events.partitions == 16 and settings.log.format == "console"
+    with pytest.raises(TypeError, match="unknown settings section"):
+        Settings.of(nope=ApiSettings())

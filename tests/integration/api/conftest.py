@@ -25,11 +25,7 @@ from yabot.api.auth import Authenticator, build_authenticator
 from yabot.app import Services, start_services, stop_services
 from yabot.services.views import TelegramUser
 from yabot.settings import (
-    ApiSettings,
-    BotSettings,
-    EventSettings,
     JwtSettings,
-    LogSettings,
     RedisSettings,
     Settings,
     StorageSettings,
@@ -42,10 +38,9 @@ ALL_SCOPES = ("read", "write", "admin")
 
 def make_settings(storage: StorageSettings, *, redis_url: str | None = None,
                   jwt_settings: JwtSettings | None = None) -> Settings:
-    return Settings(
+    return Settings.of(
         storage=storage,
         redis=RedisSettings(url=SecretStr(redis_url) if redis_url else None, sentinels=None),
-        api=ApiSettings(), bot=BotSettings(), events=EventSettings(), log=LogSettings(),
         jwt=jwt_settings or JwtSettings(algorithm="HS256", secret=SecretStr(SECRET),
                                         private_key_path=None, public_key_path=None))
 

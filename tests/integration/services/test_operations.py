@@ -14,11 +14,7 @@ from yabot.domain.events import BaseEvent, UserActivity, UserActivityPayload
 from yabot.events.bus import HandlerContext
 from yabot.services.views import TelegramUser
 from yabot.settings import (
-    ApiSettings,
-    BotSettings,
-    EventSettings,
     JwtSettings,
-    LogSettings,
     RedisSettings,
     Settings,
     StorageSettings,
@@ -27,11 +23,9 @@ from yabot.storage.sql.tables import dead_letters
 
 
 def _settings(tmp_path: Path) -> Settings:
-    return Settings(
-        storage=StorageSettings(sqlite_database_path=tmp_path / "yabot.db"),
-        redis=RedisSettings(), api=ApiSettings(),
-        jwt=JwtSettings(algorithm="HS256", secret=SecretStr("s" * 32)), bot=BotSettings(),
-        events=EventSettings(), log=LogSettings())
+    return Settings.of(storage=StorageSettings(sqlite_database_path=tmp_path / "yabot.db"),
+                       redis=RedisSettings(url=None, sentinels=None),
+                       jwt=JwtSettings(algorithm="HS256", secret=SecretStr("s" * 32)))
 
 
 def _sample(text: str, name: str) -> float:

@@ -21,14 +21,8 @@ from yabot.services.legacy_rows import LegacyFileError, read_legacy_file
 from yabot.services.user_import import UserImporter, opening_key
 from yabot.services.views import TelegramUser
 from yabot.settings import (
-    ApiSettings,
-    BotSettings,
-    EventSettings,
     JwtSettings,
-    LogSettings,
-    RedisSettings,
     Settings,
-    StorageSettings,
 )
 from yabot.storage.sql.tables import besitos_ledger, user_profiles
 
@@ -44,10 +38,7 @@ ROWS = [
 
 
 def domain_for(stack: Stack) -> DomainServices:
-    settings = Settings(
-        storage=StorageSettings(), redis=RedisSettings(), api=ApiSettings(),
-        jwt=JwtSettings(algorithm="HS256", secret=SecretStr("s" * 32)), bot=BotSettings(),
-        events=EventSettings(), log=LogSettings())
+    settings = Settings.of(jwt=JwtSettings(algorithm="HS256", secret=SecretStr("s" * 32)))
     return build_services(settings=settings, stores=stack.stores, bus=stack.bus)
 
 

@@ -15,11 +15,7 @@ from yabot.api.errors import ApiError
 from yabot.api.tokens import Claims, load_keys
 from yabot.security.auth_failures import MemoryFailureLimiter
 from yabot.settings import (
-    ApiSettings,
-    BotSettings,
-    EventSettings,
     JwtSettings,
-    LogSettings,
     RedisSettings,
     Settings,
     StorageSettings,
@@ -30,9 +26,7 @@ SECRET = "unit-secret-0123456789abcdef-0123456789"
 
 def authenticator(limit: int = 20) -> Authenticator:
     jwt_settings = JwtSettings(algorithm="HS256", secret=SecretStr(SECRET))
-    settings = Settings(storage=StorageSettings(), redis=RedisSettings(), api=ApiSettings(),
-                        jwt=jwt_settings, bot=BotSettings(), events=EventSettings(),
-                        log=LogSettings())
+    settings = Settings.of(jwt=jwt_settings, redis=RedisSettings(url=None, sentinels=None))
     return Authenticator(keys=load_keys(jwt_settings, StorageSettings().sqlite_database_path),
                          settings=settings, limiter=MemoryFailureLimiter(limit=limit))
 
