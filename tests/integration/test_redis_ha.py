@@ -314,7 +314,8 @@ def sentinel_knows_replica(sentinel: Node, port: int) -> bool:
                for r in replicas)
 
 
-async def test_sentinel_round_trip_and_failover(redis_nodes: Callable[..., Node]) -> None:
+def start_sentinel_deployment(redis_nodes: Callable[..., Node]) -> tuple[Node, Node, Node]:
+    """A password-protected master, its synced replica and a sentinel that knows both."""
     auth = ("--requirepass", PASSWORD, "--masterauth", PASSWORD,
             "--repl-diskless-sync-delay", "0")
     master = redis_nodes("master", *auth, password=PASSWORD)
@@ -329,6 +330,11 @@ async def test_sentinel_round_trip_and_failover(redis_nodes: Callable[..., Node]
     # Known before the kill, or the sentinel has nothing to promote.
     wait_for("the sentinel to know the replica",
              lambda: sentinel_knows_replica(sentinel, replica.port))
+    return master, replica, sentinel
+
+
+async def test_sentinel_round_trip_and_failover(redis_nodes: Callable[..., Node]) -> None:
+    master, replica, sentinel = start_sentinel_deployment(redis_nodes)
 
     settings = RedisSettings(url=None, password=SecretStr(PASSWORD),
                              sentinels=f"127.0.0.1:{sentinel.port}",

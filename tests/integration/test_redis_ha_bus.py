@@ -16,13 +16,11 @@ from pydantic import SecretStr
 from tests.integration.test_redis_ha import (  # noqa: F401 - redis_nodes is a fixture
     MASTER_NAME,
     PASSWORD,
-    SENTINEL_CONF,
     Node,
     redis_nodes,
-    sentinel_knows_replica,
     sentinel_master_port,
     start_cluster,
-    wait_for,
+    start_sentinel_deployment,
 )
 from yabot.domain.events import BaseEvent, UserActivity, UserActivityPayload
 from yabot.events.bus import BusConfig, EventBus, HandlerContext
@@ -98,17 +96,7 @@ def assert_in_order(seen: Seen) -> None:
 
 async def test_sentinel_failover_while_publishing_loses_nothing(
         tmp_path: Path, redis_nodes: Callable[..., Node]) -> None:  # noqa: F811
-    auth = ("--requirepass", PASSWORD, "--masterauth", PASSWORD,
-            "--repl-diskless-sync-delay", "0")
-    master = redis_nodes("master", *auth, password=PASSWORD)
-    replica = redis_nodes("replica", *auth, "--replicaof", "127.0.0.1", str(master.port),
-                          "--replica-announce-ip", "127.0.0.1", password=PASSWORD)
-    wait_for("the replica to sync",
-             lambda: replica.info("replication").get("master_link_status") == "up")
-    sentinel = redis_nodes("sentinel", sentinel_conf=SENTINEL_CONF.format(
-        name=MASTER_NAME, master_port=master.port, password=PASSWORD))
-    wait_for("the sentinel to know both", lambda: sentinel_master_port(sentinel) == master.port
-             and sentinel_knows_replica(sentinel, replica.port))
+    master, replica, sentinel = start_sentinel_deployment(redis_nodes)
     settings = RedisSettings(url=None, password=SecretStr(PASSWORD),
                              sentinels=f"127.0.0.1:{sentinel.port}",
                              sentinel_master=MASTER_NAME, cluster=False)

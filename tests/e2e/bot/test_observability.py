@@ -7,16 +7,9 @@ from pathlib import Path
 
 from tests.e2e.bot.fake_api import FakeBotAPI, message
 from tests.e2e.bot.service import http, run_service
+from tests.fixtures.common import metric_sample
 
 UID = 7301
-
-
-def _sample(text: str, name: str) -> float:
-    for line in text.splitlines():
-        key, _, value = line.rpartition(" ")
-        if key == name:
-            return float(value)
-    return 0.0
 
 
 def test_health_and_metrics_show_the_bot(tmp_path: Path) -> None:
@@ -38,7 +31,8 @@ def test_health_and_metrics_show_the_bot(tmp_path: Path) -> None:
         assert bot["detail"] == {"pending_updates": 0, "processed": 1, "webhook": "set"}, bot
         status, text = http("GET", svc.base + "/metrics")
         assert status == 200
-    assert _sample(text, 'yabot_webhook_updates_total{type="message"}') == 1.0
-    assert _sample(text, 'yabot_bot_api_calls_total{method="setWebhook",status="ok"}') >= 1.0
-    assert _sample(text, 'yabot_bot_api_calls_total{method="sendMessage",status="5xx"}') == 1.0
-    assert _sample(text, 'yabot_bot_api_calls_total{method="sendMessage",status="ok"}') >= 1.0
+    calls = "yabot_bot_api_calls_total"
+    assert metric_sample(text, 'yabot_webhook_updates_total{type="message"}') == 1.0
+    assert metric_sample(text, calls + '{method="setWebhook",status="ok"}') >= 1.0
+    assert metric_sample(text, calls + '{method="sendMessage",status="5xx"}') == 1.0
+    assert metric_sample(text, calls + '{method="sendMessage",status="ok"}') >= 1.0

@@ -9,6 +9,7 @@ from pathlib import Path
 from prometheus_client import generate_latest
 from pydantic import SecretStr
 
+from tests.fixtures.common import metric_sample
 from yabot.app import start_services, stop_services
 from yabot.domain.events import BaseEvent, UserActivity, UserActivityPayload
 from yabot.events.bus import HandlerContext
@@ -26,15 +27,6 @@ def _settings(tmp_path: Path) -> Settings:
     return Settings.of(storage=StorageSettings(sqlite_database_path=tmp_path / "yabot.db"),
                        redis=RedisSettings(url=None, sentinels=None),
                        jwt=JwtSettings(algorithm="HS256", secret=SecretStr("s" * 32)))
-
-
-def _sample(text: str, name: str) -> float:
-    """The value of one sample line of the Prometheus text (`name{labels} value`)."""
-    for line in text.splitlines():
-        key, _, value = line.rpartition(" ")
-        if key == name:
-            return float(value)
-    raise AssertionError(f"{name} not in the metrics")
 
 
 async def test_metrics_and_health_follow_the_stores(tmp_path: Path) -> None:
@@ -57,9 +49,9 @@ async def test_metrics_and_health_follow_the_stores(tmp_path: Path) -> None:
 
     for operation in ("create_user", "get_user_context", "update_user_state"):
         count = f'yabot_db_operation_seconds_count{{operation="{operation}"}}'
-        assert _sample(text, count) == 1.0, operation
-    assert _sample(text, "yabot_outbox_backlog") >= 1.0  # user_registered, not relayed yet
-    assert _sample(text, "yabot_dead_letters") == 1.0
+        assert metric_sample(text, count) == 1.0, operation
+    assert metric_sample(text, "yabot_outbox_backlog") >= 1.0  # user_registered, not relayed yet
+    assert metric_sample(text, "yabot_dead_letters") == 1.0
     assert ready, body
     components = body["components"]
     assert components["dead_letters"]["detail"] == {"pending": 1}
@@ -89,6 +81,6 @@ async def test_event_metrics_count_publishes_batches_and_failures(tmp_path: Path
     finally:
         await stop_services(services, bus_started=True)
 
-    assert _sample(text, "yabot_event_publish_latency_seconds_count") == 1.0
-    assert _sample(text, 'yabot_failed_events_total{group="obs"}') == 1.0
-    assert _sample(text, 'yabot_event_processing_time_seconds_count{group="obs"}') >= 2.0
+    assert metric_sample(text, "yabot_event_publish_latency_seconds_count") == 1.0
+    assert metric_sample(text, 'yabot_failed_events_total{group="obs"}') == 1.0
+    assert metric_sample(text, 'yabot_event_processing_time_seconds_count{group="obs"}') >= 2.0
