@@ -12,9 +12,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import (
+    NoAlertPresentException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.e2e.admin.conftest import HOSTILE, OPERATOR, PASSWORD, Site
@@ -24,11 +27,27 @@ def wait(driver: Any, condition: Any, timeout: float = 20) -> Any:
     return WebDriverWait(driver, timeout).until(condition)
 
 
+def replaced(element: Any) -> Any:
+    """Like `ec.staleness_of`, but Chromium may also answer "node does not belong to the
+    document" while the next page replaces this one: that means gone too."""
+    def check(_driver: Any) -> bool:
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+    return check
+
+
 def submit(driver: Any, button_id: str) -> None:
     """Click a submit button and wait for the next page to replace this one."""
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.ID, button_id).click()
-    wait(driver, ec.staleness_of(old))
+    wait(driver, replaced(old))
 
 
 def log_in(driver: Any, site: Site, password: str = PASSWORD) -> None:
@@ -46,7 +65,7 @@ def user_page_of(driver: Any, site: Site, username: str) -> None:
     assert len(rows) == 1, [r.text for r in rows]
     old = driver.find_element(By.TAG_NAME, "html")
     rows[0].find_element(By.TAG_NAME, "a").click()
-    wait(driver, ec.staleness_of(old))
+    wait(driver, replaced(old))
 
 
 def shot(driver: Any, tmp_path: Path, name: str) -> None:
@@ -125,7 +144,7 @@ def test_replay_a_dead_letter(browser: Any, site: Site) -> None:
     assert "RuntimeError: handler failed" in row.text
     old = browser.find_element(By.TAG_NAME, "html")
     row.find_element(By.CSS_SELECTOR, "button.replay").click()
-    wait(browser, ec.staleness_of(old))
+    wait(browser, replaced(old))
     assert browser.find_elements(By.ID, f"dead-letter-{dl_id}") == []  # no longer pending
     assert site.sql("SELECT replayed_at IS NOT NULL FROM dead_letters WHERE id = ?",
                     (dl_id,)) == [(1,)]
