@@ -122,14 +122,14 @@ def client_main(config: dict[str, Any]) -> None:
 
 
 async def seed(users: int) -> None:
-    from yabot.app import start_services, stop_services
-    from yabot.services.views import TelegramUser
+    from yabot.core import start_core, stop_core
+    from yabot.domain.views import TelegramUser
     from yabot.settings import load_settings
 
-    services = await start_services(load_settings())
+    services = await start_core(load_settings())
     for i in range(users):
         await services.domain.users.create_user(TelegramUser(id=BASE_ID + i, first_name="B"))
-    await stop_services(services)
+    await stop_core(services)
 
 
 def free_port() -> int:

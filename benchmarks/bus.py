@@ -40,7 +40,7 @@ from bus_yabot import bench_yabot, pg_databases, profile_yabot
 from faststream.redis import RedisBroker, StreamSub
 from redis.asyncio import Redis
 
-from yabot.logging import configure_logging
+from yabot.logs import configure_logging
 from yabot.settings import LogSettings
 
 

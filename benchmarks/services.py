@@ -3,7 +3,7 @@ award (publish -> `besitos_awarded` handled), on the default stack and on Postgr
 MongoDB (nx-27017) + Redis Streams, in one run (prints only).
 
 `.venv/bin/python benchmarks/services.py [--n 300]`. Both stacks are built with
-`start_services` as `yabot run` builds them and run side by side; each operation is timed
+`start_core` as `yabot run` builds them and run side by side; each operation is timed
 in interleaved rounds so load drift on a noisy machine hits both alike.
 """
 
@@ -28,11 +28,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bus_load import pct, start_redis
 from stores import PG_ADMIN, pg_admin, start_nx
 
-from yabot.app import Services, start_services, stop_services
+from yabot.core import Core, start_core, stop_core
 from yabot.domain.events import BaseEvent
+from yabot.domain.views import TelegramUser
 from yabot.events.bus import HandlerContext
-from yabot.logging import configure_logging
-from yabot.services.views import TelegramUser
+from yabot.logs import configure_logging
 from yabot.settings import (
     JwtSettings,
     LogSettings,
@@ -72,7 +72,7 @@ def settings_for(tmp: Path, *, pg_url: str | None = None, mongo: str | None = No
 
 
 class Stack:
-    def __init__(self, services: Services, awards: Awards, base: int) -> None:
+    def __init__(self, services: Core, awards: Awards, base: int) -> None:
         self.s, self.awards, self.next_id, self.users = services, awards, base, []
 
     async def create_user(self) -> None:
@@ -105,7 +105,7 @@ class Stack:
 
 
 async def build(label: str, settings: Settings, base: int) -> Stack:
-    services = await start_services(settings)
+    services = await start_core(settings)
     awards = Awards()
     services.bus.add_subscriber("besitos_awarded", awards.handle, group="bench")
     await services.bus.start()
@@ -156,7 +156,7 @@ async def main(a: argparse.Namespace) -> None:
     finally:
         for st in stacks.values():
             with contextlib.suppress(Exception):
-                await stop_services(st.s, bus_started=True)
+                await stop_core(st.s, bus_started=True)
         for proc in procs:
             proc.terminate()
             proc.wait(timeout=10)

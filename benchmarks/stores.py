@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from yabot.domain.models import UserDocument
-from yabot.logging import configure_logging
+from yabot.logs import configure_logging
 from yabot.settings import LogSettings, StorageSettings
 from yabot.storage.manager import DatabaseManager
 from yabot.storage.sql.migrate import migrate

@@ -12,7 +12,7 @@ from typing import Any
 from yabot.cli_admin import add_admin_parser, admin_command
 from yabot.cli_users import add_users_parser, users_command
 from yabot.domain.errors import SchemaError, StoreUnavailableError
-from yabot.logging import configure_logging, get_logger
+from yabot.logs import configure_logging, get_logger
 from yabot.settings import ConfigError, Settings, load_settings
 
 EXIT_CONFIG = 2
@@ -72,20 +72,20 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
-    from yabot.app import start_services, stop_services
+    from yabot.core import start_core, stop_core
 
-    services = await start_services(settings)
-    await stop_services(services)
+    services = await start_core(settings)
+    await stop_core(services)
     print("migrations applied; collections, validators and indexes ready")
     return 0
 
 
 async def _health(settings: Settings, _args: argparse.Namespace) -> int:
-    from yabot.app import start_services, stop_services
+    from yabot.core import start_core, stop_core
     from yabot.storage.manager import RetryPolicy
 
     try:
-        services = await start_services(settings, migrate=False,
+        services = await start_core(settings, migrate=False,
                                         retry=RetryPolicy(attempts=1))
     except StoreUnavailableError as exc:
         print(json.dumps({"status": "not_ready", "error": str(exc)}, indent=2))
@@ -93,16 +93,16 @@ async def _health(settings: Settings, _args: argparse.Namespace) -> int:
     try:
         ready, body = await services.health.check()
     finally:
-        await stop_services(services)
+        await stop_core(services)
     print(json.dumps(body, indent=2))
     return 0 if ready else 1
 
 
 async def _events(settings: Settings, args: argparse.Namespace) -> int:
-    from yabot.app import start_services, stop_services
-    from yabot.events.dead_letters import list_dead_letters, replay_dead_letters
+    from yabot.core import start_core, stop_core
+    from yabot.events.dead_letter_queue import list_dead_letters, replay_dead_letters
 
-    services = await start_services(settings)
+    services = await start_core(settings)
     try:
         db = services.stores.sql
         if args.dlq_command == "list":
@@ -126,14 +126,14 @@ async def _events(settings: Settings, args: argparse.Namespace) -> int:
             return 1
         return 0
     finally:
-        await stop_services(services)
+        await stop_core(services)
 
 
 async def _content(settings: Settings, args: argparse.Namespace) -> int:
-    from yabot.app import start_services, stop_services
+    from yabot.core import start_core, stop_core
     from yabot.domain.errors import ContentError
 
-    services = await start_services(settings)
+    services = await start_core(settings)
     try:
         fragments, items = await services.domain.narrative.load_pack_file(args.path)
     except ContentError as exc:
@@ -142,7 +142,7 @@ async def _content(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{len(exc.problems)} problem(s); nothing was loaded", file=sys.stderr)
         return 1
     finally:
-        await stop_services(services)
+        await stop_core(services)
     print(f"loaded {fragments} fragment(s) and {items} item(s) from {args.path}")
     return 0
 

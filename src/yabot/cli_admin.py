@@ -23,9 +23,9 @@ def add_admin_parser(sub: Any) -> None:
 async def admin_command(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import timedelta
 
-    from yabot.app import start_services, stop_services
+    from yabot.core import start_core, stop_core
     from yabot.domain.errors import ConflictError, NotFoundError
-    from yabot.services.admin_accounts import AdminAccountService, check_credentials
+    from yabot.services.admin.accounts import AdminAccountService, check_credentials
 
     password = ""
     if args.admin_command == "add":
@@ -35,7 +35,7 @@ async def admin_command(settings: Settings, args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"admin add: {exc}", file=sys.stderr)
             return 2
-    services = await start_services(settings)
+    services = await start_core(settings)
     accounts = AdminAccountService(
         db=services.stores.sql,
         session_ttl=timedelta(minutes=settings.admin.session_ttl_minutes))
@@ -51,4 +51,4 @@ async def admin_command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"admin {args.admin_command}: {exc}", file=sys.stderr)
         return 1
     finally:
-        await stop_services(services)
+        await stop_core(services)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from yabot.services.legacy_rows import LegacyFileError, read_legacy_file
+from yabot.services.users.legacy_rows import LegacyFileError, read_legacy_file
 from yabot.settings import Settings
 
 if TYPE_CHECKING:
@@ -55,8 +55,8 @@ def _bar(total: int) -> Iterator[Progress]:
 
 
 async def users_command(settings: Settings, args: argparse.Namespace) -> int:
-    from yabot.app import start_services, stop_services
-    from yabot.services.user_import import UserImporter
+    from yabot.core import start_core, stop_core
+    from yabot.services.users.importer import UserImporter
 
     started = time.monotonic()
     try:
@@ -64,7 +64,7 @@ async def users_command(settings: Settings, args: argparse.Namespace) -> int:
     except LegacyFileError as exc:
         _report_problems(exc.problems)
         return 1
-    services = await start_services(settings)
+    services = await start_core(settings)
     try:
         importer = UserImporter(services.domain)
         with _bar(len(rows)) as bar:
@@ -77,7 +77,7 @@ async def users_command(settings: Settings, args: argparse.Namespace) -> int:
         _report_problems(exc.problems)
         return 1
     finally:
-        await stop_services(services)
+        await stop_core(services)
     summary = plan.summary()
     verb = "would change" if args.dry_run else "imported"
     print(f"{args.path}: {verb}: " + ", ".join(f"{k}={v}" for k, v in summary.items()))

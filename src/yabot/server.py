@@ -13,11 +13,11 @@ import uvicorn
 from yabot.admin.panel import AdminPanel, build_admin_panel
 from yabot.api.app import create_app
 from yabot.api.auth import Authenticator, build_authenticator
-from yabot.app import Services, start_services, stop_services
 from yabot.bot.console import ChatSession
 from yabot.bot.runtime import BotRuntime
-from yabot.logging import get_logger
-from yabot.services.scheduler import build_scheduler
+from yabot.core import Core, start_core, stop_core
+from yabot.logs import get_logger
+from yabot.services.workflow.scheduler import build_scheduler
 from yabot.settings import Settings
 
 log = get_logger(__name__)
@@ -46,7 +46,7 @@ async def serve(settings: Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, _request_stop, sig)
 
-    services = await start_services(settings)
+    services = await start_core(settings)
     bot = _build_bot(settings, services)  # before bus.start(): its notifier subscribes
     await services.bus.start()
     scheduler = build_scheduler(services.stores.sql, services.domain, services.bus)
@@ -89,11 +89,11 @@ async def serve(settings: Settings) -> int:
         if panel is not None:
             await panel.aclose()
         await scheduler.stop()  # before the bus stops
-        await stop_services(services, bus_started=True)
+        await stop_core(services, bus_started=True)
         log.info("stopped")
 
 
-def _build_bot(settings: Settings, services: Services) -> BotRuntime | None:
+def _build_bot(settings: Settings, services: Core) -> BotRuntime | None:
     if settings.bot.bot_token is None:
         log.info("BOT_TOKEN is not set: running without the Telegram bot")
         return None
@@ -117,11 +117,11 @@ async def _start_bot(bot: BotRuntime) -> None:
 
 async def chat(settings: Settings, *, user_id: int) -> int:
     """`yabot chat`: the same services, database and handlers, talking on stdin/stdout."""
-    services = await start_services(settings)
+    services = await start_core(settings)
     session = ChatSession(services.domain, services.bus, settings, user_id=user_id)
     await services.bus.start()
     services.domain.coordinator.start()
     try:
         return await session.run()
     finally:
-        await stop_services(services, bus_started=True)
+        await stop_core(services, bus_started=True)

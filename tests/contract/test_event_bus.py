@@ -22,12 +22,12 @@ from yabot.domain.events import (
     UserRegisteredPayload,
 )
 from yabot.events.bus import BusConfig, EventBus, HandlerContext
-from yabot.events.dead_letters import list_dead_letters, replay_dead_letters
+from yabot.events.dead_letter_queue import list_dead_letters, replay_dead_letters
 from yabot.events.processor import ConsumerConfig
 from yabot.events.relay import RelayConfig
 from yabot.events.transports.base import OutgoingMessage, Transport
 from yabot.events.transports.memory import MemoryTransport
-from yabot.services.activity import register_activity_subscriber
+from yabot.services.users.activity import register_activity_subscriber
 from yabot.settings import RedisSettings
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.migrate import migrate

@@ -46,7 +46,7 @@ from yabot.events.processor import ConsumerConfig
 from yabot.events.relay import RelayConfig
 from yabot.events.transports.base import Transport
 from yabot.events.transports.memory import MemoryTransport
-from yabot.logging import configure_logging
+from yabot.logs import configure_logging
 from yabot.settings import LogSettings, RedisSettings
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.migrate import migrate

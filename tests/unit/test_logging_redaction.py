@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from yabot.logging import configure_logging, get_logger
+from yabot.logs import configure_logging, get_logger
 from yabot.settings import LogSettings
 
 BOT_TOKEN = "123456789:AAH-secret-bot-token-DoNotLog-xyz"

@@ -10,12 +10,12 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
+from yabot.admin.guards import Signer, same
 from yabot.admin.i18n import pick_language, translator
-from yabot.admin.security import Signer, same
 from yabot.observability.health import HealthService
 from yabot.security.auth_failures import FailureLimiter
-from yabot.services.admin_accounts import AdminAccountService, OperatorSession
-from yabot.services.admin_queries import AdminQueries
+from yabot.services.admin.accounts import AdminAccountService, OperatorSession
+from yabot.services.admin.queries import AdminQueries
 from yabot.services.container import DomainServices
 
 SESSION_COOKIE = "yabot_admin"

@@ -1,4 +1,4 @@
-"""build_admin_panel: the /admin sub-application over built services (mounted by app.py)."""
+"""build_admin_panel: the /admin sub-application over built services (mounted by server.py)."""
 
 from __future__ import annotations
 
@@ -22,13 +22,13 @@ from yabot.admin.context import (
     operator,
     render,
 )
+from yabot.admin.guards import Signer, load_or_create_key, security_headers
 from yabot.admin.routes import auth, content, dashboard, events, users
-from yabot.admin.security import Signer, load_or_create_key, security_headers
 from yabot.domain.errors import NotFoundError, StoreUnavailableError
 from yabot.observability.health import HealthService
 from yabot.security.auth_failures import FailureLimiter, create_failure_limiter
-from yabot.services.admin_accounts import AdminAccountService
-from yabot.services.admin_queries import AdminQueries
+from yabot.services.admin.accounts import AdminAccountService
+from yabot.services.admin.queries import AdminQueries
 from yabot.services.container import DomainServices
 from yabot.settings import Settings
 from yabot.storage.sql.database import Database

@@ -18,7 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from yabot.api.errors import ApiError
 from yabot.api.tokens import Claims, KeyMaterial, TokenError, load_keys, verify_token
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 from yabot.security.auth_failures import FailureLimiter, create_failure_limiter
 from yabot.settings import Settings
 

@@ -13,12 +13,12 @@ from yabot.api.auth import Authenticator, bearer_scheme, check_scope, required_s
 from yabot.api.tokens import Claims
 from yabot.observability.health import HealthService
 from yabot.observability.metrics import Metrics
-from yabot.services.besitos import BesitosService
+from yabot.services.admin.dead_letters import DeadLetterService
 from yabot.services.container import DomainServices
-from yabot.services.dead_letters import DeadLetterService
-from yabot.services.narrative import NarrativeService
-from yabot.services.subscriptions import SubscriptionService
-from yabot.services.users import UserService
+from yabot.services.narrative.service import NarrativeService
+from yabot.services.subscriptions.service import SubscriptionService
+from yabot.services.users.service import UserService
+from yabot.services.wallet.service import BesitosService
 
 USER_ID_PATTERN = r"^[0-9]{1,20}$"
 

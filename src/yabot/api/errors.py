@@ -18,7 +18,7 @@ from yabot.domain.errors import (
     StoreUnavailableError,
     VipRequiredError,
 )
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 
 log = get_logger(__name__)
 

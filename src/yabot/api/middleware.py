@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yabot.api.errors import error_response
 from yabot.domain.context import correlation
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 from yabot.observability.metrics import Metrics
 
 log = get_logger(__name__)

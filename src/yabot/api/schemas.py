@@ -15,7 +15,7 @@ from pydantic import (
 )
 
 from yabot.domain.models import CurrentState, NarrativeFragment, Preferences, UserDocument
-from yabot.services.views import LedgerEntry, LedgerResult, PlanStatus, PlanType, WalletView
+from yabot.domain.views import LedgerEntry, LedgerResult, PlanStatus, PlanType, WalletView
 
 MAX_AMOUNT = 1_000_000
 FRAGMENT_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"

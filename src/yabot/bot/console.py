@@ -24,7 +24,7 @@ from yabot.bot.fsm import create_storage
 from yabot.bot.local_session import LocalSession
 from yabot.bot.notify import Notifier
 from yabot.events.bus import EventBus
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 from yabot.services.container import DomainServices
 from yabot.settings import Settings
 

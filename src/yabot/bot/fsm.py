@@ -13,7 +13,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
 from redis.exceptions import RedisError
 
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 from yabot.settings import RedisSettings
 
 log = get_logger(__name__)

@@ -19,7 +19,7 @@ from aiogram.types import Update
 
 from yabot.domain.events import UpdateReceived, UpdateReceivedPayload
 from yabot.events.bus import EventBus
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 from yabot.observability.metrics import Metrics
 from yabot.storage.sql.updates import InboxRow, insert_updates
 

@@ -23,9 +23,9 @@ from yabot.domain.events import (
     UserActivity,
     UserActivityPayload,
 )
-from yabot.logging import get_logger
+from yabot.domain.views import TelegramUser
+from yabot.logs import get_logger
 from yabot.services.container import DomainServices
-from yabot.services.views import TelegramUser
 
 log = get_logger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]

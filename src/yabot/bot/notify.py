@@ -14,7 +14,7 @@ from aiogram import Bot
 from yabot.bot.texts import language_of, t
 from yabot.domain.events import BaseEvent, BesitosAwarded, NarrativeHintUnlocked
 from yabot.events.bus import EventBus, HandlerContext
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 from yabot.services.container import DomainServices
 
 log = get_logger(__name__)

@@ -13,7 +13,7 @@ from aiogram.methods import GetUpdates
 from yabot.bot.dispatcher import ALLOWED_UPDATES
 from yabot.bot.inbox import UpdateInbox
 from yabot.bot.session import RETRYABLE
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 
 log = get_logger(__name__)
 

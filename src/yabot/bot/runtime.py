@@ -1,4 +1,4 @@
-"""BotRuntime: the bot's part of `yabot run` (webhook or polling), built and stopped by app.py.
+"""BotRuntime: the bot's part of `yabot run` (webhook or polling), built and stopped by server.py.
 
 Build it before `bus.start()` (the notifier subscribes), mount `routers()` on the API, call
 `start()` once the HTTP server is up, `stop_intake()` then `stop()` on shutdown.
@@ -16,13 +16,13 @@ from fastapi import APIRouter
 from yabot.bot.dispatcher import create_bot, create_dispatcher
 from yabot.bot.fsm import create_storage
 from yabot.bot.inbox import UpdateInbox
+from yabot.bot.inbox_worker import UpdateProcessor
 from yabot.bot.notify import Notifier
 from yabot.bot.observe import CountBotApiCalls
 from yabot.bot.polling import Poller
-from yabot.bot.processor import UpdateProcessor
 from yabot.bot.webhook import create_webhook_router, set_webhook, webhook_url
 from yabot.events.bus import EventBus
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 from yabot.observability.metrics import Metrics
 from yabot.services.container import DomainServices
 from yabot.settings import Settings

@@ -21,7 +21,7 @@ from aiogram.exceptions import (
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import TelegramType
 
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 
 if TYPE_CHECKING:
     from aiogram import Bot

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 
 from yabot.bot.dispatcher import ALLOWED_UPDATES
 from yabot.bot.inbox import UpdateInbox, parse_update
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 
 log = get_logger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from yabot.domain.clock import utcnow
 
 
 class _Doc(BaseModel):

@@ -23,7 +23,7 @@ from yabot.events.processor import ConsumerConfig, GroupWorker, Handler, Subscri
 from yabot.events.relay import Relay, RelayConfig
 from yabot.events.retention import purge_older_than
 from yabot.events.transports.base import DeadLetter, Delivery, Transport
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 from yabot.observability.metrics import Metrics
 from yabot.storage.manager import ComponentHealth, probe
 from yabot.storage.sql.database import Database

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 
 T = TypeVar("T")
 log = get_logger(__name__)

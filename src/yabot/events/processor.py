@@ -21,7 +21,7 @@ from yabot.events.group_commit import GroupCommit
 from yabot.events.handler_errors import HandlerError, describe
 from yabot.events.ordering import run_in_key_order
 from yabot.events.transports.base import Delivery, Transport, TransportUnavailableError
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 
 if TYPE_CHECKING:
     from yabot.events.bus import HandlerContext

@@ -21,7 +21,7 @@ from yabot.events.transports.base import (
     TransportUnavailableError,
     partition_for,
 )
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 
 log = get_logger(__name__)
 LEASE = "outbox-relay"

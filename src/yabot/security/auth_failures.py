@@ -20,7 +20,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 from yabot.events.transports.redis_clients import build_client
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 from yabot.settings import RedisSettings
 
 log = get_logger(__name__)

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from yabot.events.bus import EventBus
 from yabot.observability.metrics import Metrics
-from yabot.services.besitos import BesitosService
-from yabot.services.coordinator import CoordinatorService
-from yabot.services.dead_letters import DeadLetterService
-from yabot.services.narrative import NarrativeService
-from yabot.services.subscriptions import SubscriptionService
-from yabot.services.users import UserService
+from yabot.services.admin.dead_letters import DeadLetterService
+from yabot.services.narrative.service import NarrativeService
+from yabot.services.subscriptions.service import SubscriptionService
+from yabot.services.users.service import UserService
+from yabot.services.wallet.service import BesitosService
+from yabot.services.workflow.coordinator import CoordinatorService
 from yabot.settings import Settings
 from yabot.storage.manager import DatabaseManager
 

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from yabot.domain.errors import StoreUnavailableError
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 from yabot.settings import StorageSettings
 from yabot.storage.documents.base import DocumentStore
 from yabot.storage.documents.embedded import EmbeddedDocumentStore

@@ -23,9 +23,9 @@ from tests.integration.services.conftest import storage_settings
 from yabot.admin.panel import AdminPanel, build_admin_panel
 from yabot.api.app import create_app
 from yabot.api.auth import Authenticator, build_authenticator
-from yabot.app import Services, start_services, stop_services
+from yabot.core import Core, start_core, stop_core
+from yabot.domain.views import TelegramUser
 from yabot.security.auth_failures import MemoryFailureLimiter
-from yabot.services.views import TelegramUser
 from yabot.settings import AdminSettings, StorageSettings
 from yabot.storage.sql.tables import event_log
 
@@ -48,7 +48,7 @@ class FakeClock:
 @dataclass(kw_only=True)
 class PanelEnv:
     client: httpx.AsyncClient
-    services: Services
+    services: Core
     panel: AdminPanel
     auth: Authenticator
     clock: FakeClock
@@ -89,7 +89,7 @@ async def open_panel(storage: StorageSettings, *, base_url: str = "http://panel.
     settings = make_settings(storage)
     if admin is not None:
         settings = dataclasses.replace(settings, admin=admin)
-    services = await start_services(settings)
+    services = await start_core(settings)
     auth = await build_authenticator(settings)
     clock = FakeClock()
     panel = await build_admin_panel(settings=settings, domain=services.domain,
@@ -108,7 +108,7 @@ async def close_panel(env: PanelEnv) -> None:
     await env.client.aclose()
     await env.panel.aclose()
     await env.auth.aclose()
-    await stop_services(env.services)
+    await stop_core(env.services)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from yabot.domain.errors import ConflictError, NotFoundError
-from yabot.services.admin_accounts import AdminAccountService
+from yabot.services.admin.accounts import AdminAccountService
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.migrate import migrate
 from yabot.storage.sql.tables import admin_accounts, admin_sessions

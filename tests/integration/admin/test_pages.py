@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.integration.admin.conftest import PanelEnv
-from yabot.admin.security import CSP
+from yabot.admin.guards import CSP
 
 HOSTILE = "<script>alert(1)</script>"
 

@@ -1,4 +1,4 @@
-"""The API over a real service stack (`start_services`), driven with httpx in-process.
+"""The API over a real service stack (`start_core`), driven with httpx in-process.
 
 `api` runs a test on the embedded default, PostgreSQL + embedded documents and SQLite +
 MongoDB (nx-27017); `api_embedded` on the default only (auth, errors, limits)."""
@@ -22,8 +22,8 @@ from pydantic import SecretStr
 from tests.integration.services.conftest import STORES, storage_settings
 from yabot.api.app import create_app
 from yabot.api.auth import Authenticator, build_authenticator
-from yabot.app import Services, start_services, stop_services
-from yabot.services.views import TelegramUser
+from yabot.core import Core, start_core, stop_core
+from yabot.domain.views import TelegramUser
 from yabot.settings import (
     JwtSettings,
     RedisSettings,
@@ -62,7 +62,7 @@ def bearer(token: str) -> dict[str, str]:
 @dataclass(kw_only=True)
 class ApiEnv:
     client: httpx.AsyncClient
-    services: Services
+    services: Core
     auth: Authenticator
 
     @property
@@ -85,7 +85,7 @@ class ApiEnv:
 
 async def open_env(settings: Settings,
                    extra_routers: Sequence[APIRouter] = ()) -> tuple[ApiEnv, httpx.AsyncClient]:
-    services = await start_services(settings)
+    services = await start_core(settings)
     auth = await build_authenticator(settings)
     app = create_app(services=services.domain, auth=auth, health_service=services.health,
                      metrics=services.metrics, extra_routers=extra_routers)
@@ -97,7 +97,7 @@ async def open_env(settings: Settings,
 async def close_env(env: ApiEnv) -> None:
     await env.client.aclose()
     await env.auth.aclose()
-    await stop_services(env.services)
+    await stop_core(env.services)
 
 
 @pytest.fixture(params=STORES)

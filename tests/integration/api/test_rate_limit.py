@@ -20,7 +20,7 @@ from tests.integration.api.conftest import (
     make_settings,
     open_env,
 )
-from yabot.logging import configure_logging
+from yabot.logs import configure_logging
 from yabot.settings import LogSettings, StorageSettings
 
 URL = "/api/v1/narrative/fragment_001"

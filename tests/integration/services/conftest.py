@@ -16,8 +16,8 @@ from yabot.events.bus import BusConfig, EventBus
 from yabot.events.processor import ConsumerConfig
 from yabot.events.relay import RelayConfig
 from yabot.events.transports.memory import MemoryTransport
-from yabot.services.subscriptions import SubscriptionService
-from yabot.services.users import UserService
+from yabot.services.subscriptions.service import SubscriptionService
+from yabot.services.users.service import UserService
 from yabot.settings import StorageSettings
 from yabot.storage.manager import DatabaseManager
 from yabot.storage.sql.tables import event_log

@@ -16,8 +16,8 @@ from yabot.events.processor import ConsumerConfig
 from yabot.events.relay import RelayConfig
 from yabot.events.transports.base import Transport
 from yabot.events.transports.memory import MemoryTransport
-from yabot.services.besitos import BesitosService
-from yabot.services.content import seed_default_content
+from yabot.services.narrative.content import seed_default_content
+from yabot.services.wallet.service import BesitosService
 from yabot.storage.documents.embedded import EmbeddedDocumentStore
 from yabot.storage.manager import DatabaseManager
 from yabot.storage.sql.database import Database, PoolConfig

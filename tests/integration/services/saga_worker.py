@@ -4,7 +4,8 @@
 
 Settings come from the environment as for `yabot run` (SQLITE_DATABASE_PATH, DATABASE_URL,
 MONGODB_URI, ...). `YABOT_CRASH_AT=<step>` makes the process SIGKILL itself at that step,
-`YABOT_FAIL_AT=<step>` raises there (see yabot.services.workflows.checkpoint). The event bus
+`YABOT_FAIL_AT=<step>` raises there (see
+`yabot.services.workflow.workflows.checkpoint`). The event bus
 is not started: whatever is published stays in the outbox for the restarted process.
 Prints `done` after the call returned.
 """
@@ -14,16 +15,16 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from yabot.app import start_services, stop_services
-from yabot.logging import configure_logging
-from yabot.services.views import TelegramUser
+from yabot.core import start_core, stop_core
+from yabot.domain.views import TelegramUser
+from yabot.logs import configure_logging
 from yabot.settings import load_settings
 
 
 async def main(action: str, telegram_id: int) -> int:
     settings = load_settings()
     configure_logging(settings.log, stream=sys.stderr)
-    services = await start_services(settings)
+    services = await start_core(settings)
     try:
         if action == "create":
             await services.domain.users.create_user(
@@ -32,7 +33,7 @@ async def main(action: str, telegram_id: int) -> int:
             await services.domain.users.delete_user(str(telegram_id), reason="test")
         print("done", flush=True)
     finally:
-        await stop_services(services)
+        await stop_core(services)
     return 0
 
 

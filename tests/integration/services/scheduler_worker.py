@@ -16,9 +16,9 @@ import sys
 
 import sqlalchemy as sa
 
-from yabot.app import start_services, stop_services
-from yabot.logging import configure_logging
-from yabot.services.scheduler import Job, Scheduler, default_jobs
+from yabot.core import start_core, stop_core
+from yabot.logs import configure_logging
+from yabot.services.workflow.scheduler import Job, Scheduler, default_jobs
 from yabot.settings import load_settings
 
 md = sa.MetaData()
@@ -30,7 +30,7 @@ job_runs = sa.Table("job_runs", md, sa.Column("id", sa.Integer, primary_key=True
 async def main(tick: float) -> int:
     settings = load_settings()
     configure_logging(settings.log, stream=sys.stderr)
-    services = await start_services(settings)
+    services = await start_core(settings)
     db = services.stores.sql
     async with db.write() as conn:
         await conn.run_sync(md.create_all)
@@ -54,7 +54,7 @@ async def main(tick: float) -> int:
     print("ready", flush=True)
     await stop.wait()
     await scheduler.stop()
-    await stop_services(services, bus_started=True)
+    await stop_core(services, bus_started=True)
     return 0
 
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from tests.integration.services.ledger_env import Env
 from yabot.domain.errors import ConflictError, InsufficientFundsError, NotFoundError
-from yabot.services.besitos import BesitosService
+from yabot.services.wallet.service import BesitosService
 from yabot.storage.sql.tables import besitos_ledger, event_log, wallets
 
 

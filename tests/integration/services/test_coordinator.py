@@ -15,10 +15,10 @@ from tests.integration.services.ledger_env import Env, EnvFactory
 from yabot.domain.events import ReactionDetected, ReactionDetectedPayload
 from yabot.events.transports.base import OutgoingMessage, Transport
 from yabot.events.transports.memory import MemoryTransport
-from yabot.services.besitos import BesitosService
-from yabot.services.coordinator import CoordinatorService
-from yabot.services.narrative import NarrativeService
-from yabot.services.subscriptions import SubscriptionService
+from yabot.services.narrative.service import NarrativeService
+from yabot.services.subscriptions.service import SubscriptionService
+from yabot.services.wallet.service import BesitosService
+from yabot.services.workflow.coordinator import CoordinatorService
 from yabot.settings import RedisSettings
 from yabot.storage.sql.tables import event_log, hint_unlocks, reaction_rewards
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from tests.integration.services.ledger_env import Env, EnvFactory, build_env
 from yabot.domain.errors import ConflictError, InsufficientFundsError
-from yabot.services.besitos import BesitosService
+from yabot.services.wallet.service import BesitosService
 from yabot.storage.sql.tables import besitos_ledger, event_log, wallets
 
 Op = tuple[str, int, int, int, int]  # kind, user, other user, amount, key number

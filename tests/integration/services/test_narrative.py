@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from tests.integration.services.ledger_env import Env, EnvFactory
 from yabot.domain.errors import InvalidChoiceError, NotFoundError, VipRequiredError
 from yabot.events.bus import EventBus
-from yabot.services.narrative import NarrativeService
-from yabot.services.subscriptions import SubscriptionService
+from yabot.services.narrative.service import NarrativeService
+from yabot.services.subscriptions.service import SubscriptionService
 from yabot.storage.sql.tables import event_log
 
 

@@ -10,10 +10,10 @@ from prometheus_client import generate_latest
 from pydantic import SecretStr
 
 from tests.fixtures.common import metric_sample
-from yabot.app import start_services, stop_services
+from yabot.core import start_core, stop_core
 from yabot.domain.events import BaseEvent, UserActivity, UserActivityPayload
+from yabot.domain.views import TelegramUser
 from yabot.events.bus import HandlerContext
-from yabot.services.views import TelegramUser
 from yabot.settings import (
     JwtSettings,
     RedisSettings,
@@ -30,7 +30,7 @@ def _settings(tmp_path: Path) -> Settings:
 
 
 async def test_metrics_and_health_follow_the_stores(tmp_path: Path) -> None:
-    services = await start_services(_settings(tmp_path))  # the bus is not started: events wait
+    services = await start_core(_settings(tmp_path))  # the bus is not started: events wait
     try:
         users = services.domain.users
         await users.create_user(TelegramUser(id=77, first_name="Eva"))
@@ -45,7 +45,7 @@ async def test_metrics_and_health_follow_the_stores(tmp_path: Path) -> None:
         text = generate_latest(services.metrics.registry).decode()
         ready, body = await services.health.check()
     finally:
-        await stop_services(services)
+        await stop_core(services)
 
     for operation in ("create_user", "get_user_context", "update_user_state"):
         count = f'yabot_db_operation_seconds_count{{operation="{operation}"}}'
@@ -60,7 +60,7 @@ async def test_metrics_and_health_follow_the_stores(tmp_path: Path) -> None:
 
 
 async def test_event_metrics_count_publishes_batches_and_failures(tmp_path: Path) -> None:
-    services = await start_services(_settings(tmp_path))
+    services = await start_core(_settings(tmp_path))
     calls: list[str] = []
 
     async def flaky(event: BaseEvent, _ctx: HandlerContext) -> None:
@@ -79,7 +79,7 @@ async def test_event_metrics_count_publishes_batches_and_failures(tmp_path: Path
             await asyncio.sleep(0.05)
         text = generate_latest(services.metrics.registry).decode()
     finally:
-        await stop_services(services, bus_started=True)
+        await stop_core(services, bus_started=True)
 
     assert metric_sample(text, "yabot_event_publish_latency_seconds_count") == 1.0
     assert metric_sample(text, 'yabot_failed_events_total{group="obs"}') == 1.0

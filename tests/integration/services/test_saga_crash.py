@@ -1,6 +1,6 @@
 """Crash injection into create_user / delete_user with separate stores (MongoDB on nx-27017,
 PostgreSQL + embedded documents): a child process is SIGKILLed at each step, then a
-restarted process (start_services: recovery, then the bus) must reach the invariant:
+restarted process (start_core: recovery, then the bus) must reach the invariant:
 the user is in both stores with `user_registered` handled once, or in neither with none.
 """
 
@@ -17,10 +17,10 @@ import pytest
 import sqlalchemy as sa
 
 from tests.integration.services.conftest import storage_settings
-from yabot.app import Services, start_services, stop_services
+from yabot.core import Core, start_core, stop_core
 from yabot.domain.events import BaseEvent
+from yabot.domain.views import TelegramUser
 from yabot.events.bus import HandlerContext
-from yabot.services.views import TelegramUser
 from yabot.settings import StorageSettings, load_settings
 from yabot.storage.sql.tables import event_log, outbox, user_profiles, workflows
 
@@ -67,14 +67,14 @@ def run_worker(cwd: Path, env: dict[str, str], action: str) -> subprocess.Comple
                           capture_output=True, text=True, timeout=60, check=False)
 
 
-async def restart(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> Services:
+async def restart(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> Core:
     """What `yabot run` does at start: stores, migrations, recovery; plus a probe group."""
     for key in ("YABOT_CRASH_AT", "YABOT_FAIL_AT"):
         monkeypatch.delenv(key, raising=False)
     for key in ("SQLITE_DATABASE_PATH", "DATABASE_URL", "MONGODB_URI", "MONGODB_DATABASE"):
         if key in env:
             monkeypatch.setenv(key, env[key])
-    services = await start_services(load_settings())
+    services = await start_core(load_settings())
     async with services.stores.sql.write() as conn:
         await conn.run_sync(probe_md.create_all)
 
@@ -87,7 +87,7 @@ async def restart(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> Servi
     return services
 
 
-async def drained(services: Services) -> None:
+async def drained(services: Core) -> None:
     """Wait until the outbox is empty (relayed and, on memory, settled by every group)."""
     for _ in range(300):
         async with services.stores.sql.read() as conn:
@@ -98,13 +98,13 @@ async def drained(services: Services) -> None:
     raise AssertionError("outbox not drained")
 
 
-async def count(services: Services, table: sa.Table, *where: object) -> int:
+async def count(services: Core, table: sa.Table, *where: object) -> int:
     async with services.stores.sql.read() as conn:
         return int((await conn.execute(sa.select(sa.func.count()).select_from(table)
                                        .where(*where))).scalar_one())  # type: ignore[arg-type]
 
 
-async def outcome(services: Services) -> str:
+async def outcome(services: Core) -> str:
     """'both' or 'neither', asserting everything that goes with it."""
     uid = str(UID)
     profile = await count(services, user_profiles, user_profiles.c.user_id == uid)
@@ -140,7 +140,7 @@ async def test_create_user_survives_sigkill_at_every_step(
             ctx = await services.domain.users.get_user_context(str(UID))
             assert ctx.profile.username == f"u{UID}"
     finally:
-        await stop_services(services, bus_started=True)
+        await stop_core(services, bus_started=True)
 
 
 @pytest.mark.parametrize("stores", SEPARATE)
@@ -162,4 +162,4 @@ async def test_delete_user_survives_sigkill(stores: str, crash: str, tmp_path: P
         assert await count(services, event_log, event_log.c.event_type == "user_deleted") == 1
         assert await count(services, probe, probe.c.event_type == "user_deleted") == 1
     finally:
-        await stop_services(services, bus_started=True)
+        await stop_core(services, bus_started=True)

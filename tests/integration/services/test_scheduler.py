@@ -16,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.integration.services.conftest import Stack
-from yabot.services.scheduler import Job, Scheduler
-from yabot.services.views import TelegramUser
+from yabot.domain.views import TelegramUser
+from yabot.services.workflow.scheduler import Job, Scheduler
 from yabot.storage.sql.tables import scheduled_jobs, subscriptions
 
 WORKER = Path(__file__).with_name("scheduler_worker.py")

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from tests.integration.services.conftest import Stack
 from yabot.domain.errors import NotFoundError
-from yabot.services.views import TelegramUser
+from yabot.domain.views import TelegramUser
 from yabot.storage.sql.tables import subscriptions
 
 

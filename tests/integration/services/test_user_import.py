@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from tests.integration.services.conftest import Stack
+from yabot.domain.views import TelegramUser
 from yabot.services.container import DomainServices, build_services
-from yabot.services.legacy_rows import LegacyFileError, read_legacy_file
-from yabot.services.user_import import UserImporter, opening_key
-from yabot.services.views import TelegramUser
+from yabot.services.users.importer import UserImporter, opening_key
+from yabot.services.users.legacy_rows import LegacyFileError, read_legacy_file
 from yabot.settings import (
     JwtSettings,
     Settings,

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tests.integration.services.conftest import Stack
 from yabot.domain.errors import NotFoundError
-from yabot.services.views import TelegramUser
+from yabot.domain.views import TelegramUser
 from yabot.storage.sql.tables import besitos_ledger, user_profiles, wallets, workflows
 
 ANA = TelegramUser(id=4242, username="ana", first_name="Ana", language_code="es")

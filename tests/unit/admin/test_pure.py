@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from yabot.admin.chart import bar_chart
+from yabot.admin.guards import Signer, same
 from yabot.admin.i18n import pick_language, translator
-from yabot.admin.security import Signer, same
-from yabot.services.admin_accounts import check_credentials
+from yabot.services.admin.accounts import check_credentials
 
 
 @pytest.mark.parametrize(("header", "expected"), [

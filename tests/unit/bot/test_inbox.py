@@ -16,9 +16,9 @@ from fastapi import FastAPI
 from tests.unit.bot.conftest import InboxEnv
 from yabot.bot.dispatcher import create_bot
 from yabot.bot.inbox import Backoff, UpdateInbox
+from yabot.bot.inbox_worker import UpdateProcessor
 from yabot.bot.local_session import LocalSession
 from yabot.bot.middlewares import ErrorMiddleware
-from yabot.bot.processor import UpdateProcessor
 from yabot.bot.webhook import SECRET_HEADER, create_webhook_router
 from yabot.settings import BotSettings
 from yabot.storage.sql.tables import event_log

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from yabot.domain.errors import ContentError
-from yabot.services.content import check_pack, default_pack, parse_pack
+from yabot.services.narrative.content import check_pack, default_pack, parse_pack
 
 PACK = """
 fragments:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from yabot.services.legacy_rows import LegacyFileError, read_legacy_file
+from yabot.services.users.legacy_rows import LegacyFileError, read_legacy_file
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:

@@ -16,9 +16,9 @@ from yabot.admin.context import (
     checked_form,
     render,
 )
-from yabot.admin.security import same
-from yabot.logging import get_logger
-from yabot.services.admin_accounts import USERNAME
+from yabot.admin.guards import same
+from yabot.logs import get_logger
+from yabot.services.admin.accounts import USERNAME
 
 router = APIRouter()
 log = get_logger(__name__)

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from yabot.admin.context import Operator, admin, checked_form, flash, render
 from yabot.domain.errors import InsufficientFundsError, NotFoundError
-from yabot.services.admin_queries import MAX_PAGE_SIZE
+from yabot.services.admin.queries import MAX_PAGE_SIZE
 
 router = APIRouter()
 PAGE_SIZE = 25

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from yabot.api.deps import DeadLettersDep, admin
 from yabot.api.openapi import error_responses
 from yabot.api.schemas import DeadLetterList, DeadLetterOut
-from yabot.events.dead_letters import DeadLetterRow
+from yabot.events.dead_letter_queue import DeadLetterRow
 
 router = APIRouter(prefix="/events", tags=["events"], dependencies=[Depends(admin)],
                    responses=error_responses())

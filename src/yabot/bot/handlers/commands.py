@@ -9,8 +9,8 @@ from aiogram.types import CallbackQuery, Message
 from yabot.bot.handlers.story import show_current
 from yabot.bot.keyboards import MenuAction, main_menu
 from yabot.bot.texts import t
+from yabot.domain.views import UserContext
 from yabot.services.container import DomainServices
-from yabot.services.views import UserContext
 
 router = Router(name="commands")
 

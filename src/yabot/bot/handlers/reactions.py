@@ -8,8 +8,8 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.types import MessageReactionUpdated, ReactionTypeEmoji
 
+from yabot.domain.views import UserContext
 from yabot.services.container import DomainServices
-from yabot.services.views import UserContext
 
 router = Router(name="reactions")
 

@@ -9,8 +9,8 @@ from yabot.bot.keyboards import MenuAction, StoryChoice, fragment_keyboard, vip_
 from yabot.bot.texts import t
 from yabot.domain.errors import InvalidChoiceError
 from yabot.domain.models import NarrativeFragment
+from yabot.domain.views import UserContext
 from yabot.services.container import DomainServices
-from yabot.services.views import UserContext
 
 router = Router(name="story")
 

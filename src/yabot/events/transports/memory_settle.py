@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 
 from yabot.events.transports.base import SettledCallback
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 
 log = get_logger(__name__)
 

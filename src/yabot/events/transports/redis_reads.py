@@ -15,7 +15,7 @@ from redis.exceptions import ResponseError
 
 from yabot.events.transports.base import Delivery, TransportUnavailableError
 from yabot.events.transports.redis_errors import is_nogroup, unavailable
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 
 log = get_logger(__name__)
 

@@ -30,7 +30,7 @@ from yabot.events.transports.redis_errors import is_nogroup, unavailable
 from yabot.events.transports.redis_leases import LeaseManager, stream_key
 from yabot.events.transports.redis_markers import MarkedSender
 from yabot.events.transports.redis_reads import RedisReads
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 from yabot.settings import RedisSettings
 
 log = get_logger(__name__)

@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from yabot.domain.errors import StoreUnavailableError
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 
 log = get_logger("yabot.storage.circuit")
 

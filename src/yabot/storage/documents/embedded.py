@@ -14,13 +14,13 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from yabot.domain.clock import utcnow
 from yabot.domain.errors import ConflictError, NotFoundError
 from yabot.domain.models import (
     Item,
     NarrativeFragment,
     Preferences,
     UserDocument,
-    utcnow,
 )
 from yabot.storage.documents.base import (
     PREFERENCE_KEY,

@@ -24,7 +24,7 @@ from pymongo.errors import (
 
 from yabot.domain.errors import ConflictError, NotFoundError, SchemaError, StoreUnavailableError
 from yabot.domain.models import Item, NarrativeFragment, Preferences, UserDocument
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 from yabot.storage.documents.base import (
     PREFERENCE_KEY,
     DocumentStore,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from yabot.domain.errors import ConflictError, NotFoundError
-from yabot.events.dead_letters import DeadLetterRow, list_dead_letters, replay_dead_letters
+from yabot.events.dead_letter_queue import DeadLetterRow, list_dead_letters, replay_dead_letters
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.tables import dead_letters
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from yabot.storage.sql.tables import hint_unlocks, narrative_hints
 
 if TYPE_CHECKING:
-    from yabot.services.content import Hint
+    from yabot.services.narrative.content import Hint
 
 
 def _insert(conn: AsyncConnection) -> type[sqlite.Insert] | type[postgresql.Insert]:

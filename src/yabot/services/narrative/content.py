@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from yabot.domain.errors import ContentError
 from yabot.domain.models import Item, NarrativeFragment
-from yabot.logging import get_logger
-from yabot.services import doc_tx, hints_sql
+from yabot.logs import get_logger
+from yabot.services.narrative import doc_tx, hints_sql
 from yabot.storage.manager import DatabaseManager
 
 log = get_logger(__name__)

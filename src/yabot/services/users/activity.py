@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from yabot.domain.events import BaseEvent
 from yabot.events.bus import EventBus, HandlerContext
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 from yabot.storage.sql.tables import user_profiles
 
 log = get_logger(__name__)

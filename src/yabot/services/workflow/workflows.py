@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.errors import YabotError
-from yabot.services.user_rows import upsert_dialect
+from yabot.services.users.rows import upsert_dialect
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.tables import workflows
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from yabot.services.views import PlanType, TelegramUser
+from yabot.domain.views import PlanType, TelegramUser
 
 FIELDS = ("telegram_user_id", "username", "first_name", "last_name", "language_code",
           "registration_date", "besitos", "plan_type", "plan_end_date")

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.events import BaseEvent, parse_event
 from yabot.events.bus import EventBus, Publisher
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 from yabot.storage.sql.tables import ordering_buffer, ordering_cursors, ordering_gaps
 
 log = get_logger(__name__)

@@ -1,66 +1,13 @@
-"""Domain events: the contract's envelope fields plus a typed payload per event type.
-
-Serialization is JSON with a fixed field order and a `schema_version`; `parse_event`
-rebuilds the typed class from the registry and rejects unknown types and newer versions.
-"""
+"""The core contexts' events: users, bot activity, narrative, besitos, subscriptions, VIP."""
 
 from __future__ import annotations
 
-import json
-import uuid
-from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, TypeVar
+from datetime import datetime
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
-from yabot.domain.context import current_correlation_id
-from yabot.domain.errors import YabotError
-
-SCHEMA_VERSION = 1
-E = TypeVar("E", bound="BaseEvent")
-
-
-class EventError(YabotError):
-    """Unknown event type, invalid payload, or a schema version this code cannot read."""
-
-
-def new_event_id() -> str:
-    return uuid.uuid4().hex
-
-
-class Payload(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class BaseEvent(BaseModel):
-    """Every event: ids for tracing, the user it is about, a typed payload."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    requires_user: ClassVar[bool] = True
-
-    event_id: str = Field(default_factory=new_event_id, min_length=1)
-    event_type: str
-    timestamp: datetime = Field(default_factory=lambda: datetime.now(UTC))
-    correlation_id: str = Field(default_factory=current_correlation_id)
-    causation_id: str | None = None
-    user_id: str | None = None
-    payload: Payload
-    # per-user order across processes: assigned in the publishing transaction (coordinator)
-    sequence: int | None = Field(default=None, ge=1)
-    schema_version: int = SCHEMA_VERSION
-
-    def model_post_init(self, _context: Any) -> None:
-        if self.requires_user and not self.user_id:
-            raise ValueError(f"{self.event_type} needs a user_id")
-
-    def to_json(self) -> str:
-        return self.model_dump_json()
-
-    def follow(self, cls: type[E], **fields: Any) -> E:
-        """An event caused by this one: same correlation, causation = this event."""
-        fields.setdefault("user_id", self.user_id)
-        return cls(correlation_id=self.correlation_id, causation_id=self.event_id, **fields)
-
+from yabot.domain.events.base import BaseEvent, Payload
 
 # --- payloads and event classes ------------------------------------------------------
 
@@ -215,46 +162,8 @@ class VipAccessDenied(BaseEvent):
     payload: VipAccessPayload
 
 
-EVENT_TYPES: dict[str, type[BaseEvent]] = {
-    cls.model_fields["event_type"].default: cls
-    for cls in (UserRegistered, UserInteraction, UpdateReceived, CommandExecuted, UserActivity,
-                UserDeleted, ReactionDetected, DecisionMade, BesitosAwarded, BesitosSpent,
-                NarrativeHintUnlocked, SubscriptionUpdated, VipAccessGranted, VipAccessDenied,
-                SubscriptionExpiring)
-}
-
-
-def event_class(event_type: str) -> type[BaseEvent]:
-    try:
-        return EVENT_TYPES[event_type]
-    except KeyError:
-        raise EventError(f"unknown event type {event_type!r}") from None
-
-
-def validate_event(event: BaseEvent) -> BaseEvent:
-    """Check an event before publishing: a registered type and its own typed class."""
-    cls = event_class(event.event_type)
-    if not isinstance(event, cls):
-        try:
-            return cls.model_validate(event.model_dump())
-        except ValidationError as exc:
-            raise EventError(f"invalid {event.event_type} event: {exc}") from exc
-    return event
-
-
-def parse_event(data: str | bytes) -> BaseEvent:
-    """Rebuild a typed event from its JSON; EventError when it cannot be read."""
-    try:
-        raw = json.loads(data)
-    except ValueError as exc:
-        raise EventError(f"event is not JSON: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise EventError("event JSON must be an object")
-    cls = event_class(str(raw.get("event_type")))
-    version = raw.get("schema_version", SCHEMA_VERSION)
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
-        raise EventError(f"{cls.__name__} schema_version {version!r} is newer than this code")
-    try:
-        return cls.model_validate(raw)
-    except ValidationError as exc:
-        raise EventError(f"invalid {raw.get('event_type')} event: {exc}") from exc
+CORE_EVENTS: tuple[type[BaseEvent], ...] = (
+    UserRegistered, UserInteraction, UpdateReceived, CommandExecuted, UserActivity,
+    UserDeleted, ReactionDetected, DecisionMade, BesitosAwarded, BesitosSpent,
+    NarrativeHintUnlocked, SubscriptionUpdated, VipAccessGranted, VipAccessDenied,
+    SubscriptionExpiring)

@@ -15,7 +15,8 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from yabot.domain.models import UserDocument, utcnow
+from yabot.domain.clock import utcnow
+from yabot.domain.models import UserDocument
 from yabot.storage.documents.embedded import EmbeddedDocumentStore
 from yabot.storage.manager import DatabaseManager
 

@@ -22,13 +22,13 @@ from yabot.domain.events import (
     UserInteractionPayload,
 )
 from yabot.events.bus import EventBus, Publisher
-from yabot.logging import get_logger
-from yabot.services import ledger_sql
-from yabot.services.besitos import BesitosService
-from yabot.services.narrative import NarrativeService
-from yabot.services.sequencing import SEQUENCED_TYPES, publish_sequenced
-from yabot.services.subscriptions import SubscriptionService
-from yabot.services.user_order import OrderingConfig, PerUserOrder
+from yabot.events.sequencing import SEQUENCED_TYPES, publish_sequenced
+from yabot.events.user_order import OrderingConfig, PerUserOrder
+from yabot.logs import get_logger
+from yabot.services.narrative.service import NarrativeService
+from yabot.services.subscriptions.service import SubscriptionService
+from yabot.services.wallet import ledger_sql
+from yabot.services.wallet.service import BesitosService
 from yabot.storage.manager import DatabaseManager
 from yabot.storage.sql.tables import reaction_rewards
 

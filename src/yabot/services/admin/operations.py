@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from yabot.events.bus import EventBus
 from yabot.observability.metrics import Metrics
-from yabot.services.dead_letters import DeadLetterService
+from yabot.services.admin.dead_letters import DeadLetterService
 from yabot.storage.manager import ComponentHealth, probe
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.events import UserRegistered, UserRegisteredPayload
-from yabot.services.subscriptions import as_utc
-from yabot.services.views import Profile, TelegramUser
+from yabot.domain.views import Profile, TelegramUser
+from yabot.services.subscriptions.service import as_utc
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.profiles import ProfileRecord
 from yabot.storage.sql.tables import (

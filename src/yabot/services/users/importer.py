@@ -21,8 +21,8 @@ import sqlalchemy as sa
 
 from yabot.events.bus import Publisher
 from yabot.services.container import DomainServices
-from yabot.services.legacy_rows import LegacyFileError, LegacyUser, NumberedRow
-from yabot.services.subscriptions import as_utc
+from yabot.services.subscriptions.service import as_utc
+from yabot.services.users.legacy_rows import LegacyFileError, LegacyUser, NumberedRow
 from yabot.storage.sql.tables import besitos_ledger, subscriptions, user_profiles
 
 CHUNK = 200  # rows per write transaction on the embedded default

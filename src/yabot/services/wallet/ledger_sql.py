@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.context import current_correlation_id
 from yabot.domain.errors import InsufficientFundsError, NotFoundError
-from yabot.services.views import LedgerEntry
+from yabot.domain.views import LedgerEntry
 from yabot.storage.sql.tables import besitos_ledger, user_profiles, wallets
 
 __all__ = ["AsyncConnection", "balance", "entry_by_key", "is_sqlite", "lock_wallets", "move",

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 from yabot.events.bus import EventBus
 from yabot.events.factory import create_event_bus
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 from yabot.observability.health import HealthService
 from yabot.observability.metrics import Metrics, create_metrics
-from yabot.services.activity import register_activity_subscriber
+from yabot.services.admin.operations import OperationsStatus
 from yabot.services.container import DomainServices, build_services
-from yabot.services.content import seed_default_content
-from yabot.services.operations import OperationsStatus
+from yabot.services.narrative.content import seed_default_content
+from yabot.services.users.activity import register_activity_subscriber
 from yabot.settings import Settings
 from yabot.storage.manager import DatabaseManager, RetryPolicy
 
@@ -25,7 +25,7 @@ log = get_logger(__name__)
 
 
 @dataclass(kw_only=True)
-class Services:
+class Core:
     """Everything built from settings; handed to the API, the bot and the CLI commands."""
 
     settings: Settings
@@ -36,8 +36,8 @@ class Services:
     domain: DomainServices
 
 
-async def start_services(settings: Settings, *, migrate: bool = True,
-                         retry: RetryPolicy | None = None) -> Services:
+async def start_core(settings: Settings, *, migrate: bool = True,
+                         retry: RetryPolicy | None = None) -> Core:
     """Connect the stores (with retries), apply migrations and load the demo content."""
     stores = DatabaseManager.from_settings(settings.storage, retry=retry)
     try:
@@ -62,11 +62,11 @@ async def start_services(settings: Settings, *, migrate: bool = True,
     status = OperationsStatus(bus=bus, dead_letters=domain.dead_letters)
     health.add_source(status.health)
     metrics.add_refresher(lambda: status.refresh_gauges(metrics))
-    return Services(settings=settings, stores=stores, bus=bus, health=health,
+    return Core(settings=settings, stores=stores, bus=bus, health=health,
                     metrics=metrics, domain=domain)
 
 
-async def stop_services(services: Services, *, bus_started: bool = False) -> None:
+async def stop_core(services: Core, *, bus_started: bool = False) -> None:
     """Stop in order: event consumers and relay (drain, flush), then the stores."""
     await services.domain.coordinator.stop()
     if bus_started:

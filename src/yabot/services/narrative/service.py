@@ -25,12 +25,12 @@ from yabot.domain.events import (
     VipAccessPayload,
 )
 from yabot.domain.models import ChoiceMade, NarrativeFragment, NarrativeProgress, UserDocument
+from yabot.domain.views import ChoiceOutcome
 from yabot.events.bus import EventBus, HandlerContext, Publisher
+from yabot.events.sequencing import publish_sequenced
 from yabot.observability.metrics import Metrics, db_operation
-from yabot.services import content, doc_tx, hints_sql
-from yabot.services.sequencing import publish_sequenced
-from yabot.services.subscriptions import SubscriptionService
-from yabot.services.views import ChoiceOutcome
+from yabot.services.narrative import content, doc_tx, hints_sql
+from yabot.services.subscriptions.service import SubscriptionService
 from yabot.storage.manager import DatabaseManager
 from yabot.storage.sql.tables import narrative_hints
 

@@ -13,11 +13,12 @@ from typing import Any
 from yabot.domain.errors import NotFoundError
 from yabot.domain.events import UserDeleted, UserDeletedPayload
 from yabot.domain.models import Preferences, UserDocument
+from yabot.domain.views import TelegramUser, UserContext
 from yabot.events.bus import EventBus, Publisher
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 from yabot.observability.metrics import Metrics, db_operation
-from yabot.services.subscriptions import SubscriptionService, subscription_view
-from yabot.services.user_rows import (
+from yabot.services.subscriptions.service import SubscriptionService, subscription_view
+from yabot.services.users.rows import (
     PROFILE_FIELDS,
     delete_user_rows,
     insert_profile,
@@ -25,8 +26,7 @@ from yabot.services.user_rows import (
     profile_view,
     registered_event,
 )
-from yabot.services.user_sagas import UserSagas
-from yabot.services.views import TelegramUser, UserContext
+from yabot.services.users.sagas import UserSagas
 from yabot.storage.documents.embedded import EmbeddedDocumentStore, EmbeddedUsers
 from yabot.storage.manager import DatabaseManager
 from yabot.storage.sql.profiles import get_profile

@@ -21,9 +21,9 @@ import sqlalchemy as sa
 
 from yabot.events.bus import EventBus
 from yabot.events.outbox import Outbox
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 from yabot.services.container import DomainServices
-from yabot.services.user_rows import upsert_dialect
+from yabot.services.users.rows import upsert_dialect
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.tables import scheduled_jobs
 

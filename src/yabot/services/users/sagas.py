@@ -15,16 +15,16 @@ import contextlib
 from yabot.domain.errors import ConflictError, NotFoundError
 from yabot.domain.events import UserDeleted, UserDeletedPayload
 from yabot.domain.models import UserDocument
+from yabot.domain.views import TelegramUser
 from yabot.events.bus import EventBus
-from yabot.logging import get_logger
-from yabot.services.user_rows import (
+from yabot.logs import get_logger
+from yabot.services.users.rows import (
     delete_user_rows,
     insert_profile,
     profile_exists,
     registered_event,
 )
-from yabot.services.views import TelegramUser
-from yabot.services.workflows import WorkflowRow, Workflows, checkpoint
+from yabot.services.workflow.workflows import WorkflowRow, Workflows, checkpoint
 from yabot.storage.manager import DatabaseManager
 
 log = get_logger(__name__)

@@ -12,7 +12,7 @@ from aiogram.types import Update
 
 from yabot.bot.inbox import Backoff, UpdateInbox, queue_for, user_of_payload
 from yabot.domain.events import BaseEvent
-from yabot.logging import get_logger
+from yabot.logs import get_logger
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.updates import InboxRow, mark_done_in, mark_failed_in, pending_updates
 

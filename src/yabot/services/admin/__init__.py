@@ -1,0 +1,1 @@
+"""Operator-facing services: panel accounts and queries, dead letters, operations status."""

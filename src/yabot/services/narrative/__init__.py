@@ -1,0 +1,1 @@
+"""Narrative: the story (fragments, choices, progress), content packs and hints."""

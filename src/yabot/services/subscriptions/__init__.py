@@ -1,0 +1,1 @@
+"""Subscriptions: plans (free, premium, VIP), grants, expiry and notices."""

@@ -1,0 +1,1 @@
+"""Users: registration (single transaction or saga), deletion, context, activity, legacy import."""

@@ -1,0 +1,1 @@
+"""Wallet: the besitos ledger (awards, spends, transfers), idempotent per key."""

@@ -1,0 +1,1 @@
+"""Workflows: the coordinator (per-user causal order), saga state and the scheduler."""
