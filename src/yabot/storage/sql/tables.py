@@ -123,6 +123,7 @@ besitos_ledger = sa.Table(
     sa.CheckConstraint("amount <> 0", name="ck_besitos_ledger_amount_non_zero"),
     sa.CheckConstraint("balance_after >= 0", name="ck_besitos_ledger_balance_non_negative"),
     sa.Index("ix_besitos_ledger_user_id", "user_id", "id"),
+    sa.Index("ix_besitos_ledger_created_at", "created_at"),  # 0010: ranking, charts
     sqlite_autoincrement=True,
 )
 
@@ -204,6 +205,7 @@ reaction_rewards = sa.Table(  # one reward per (user, chat:message), whatever th
     sa.Column("event_id", sa.Text, nullable=False),
     sa.Column("amount", sa.BigInteger, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now),
+    sa.Index("ix_reaction_rewards_user_created", "user_id", "created_at"),  # 0010: daily cap
 )
 
 narrative_hints = sa.Table(  # from content packs: unlocked at a besitos balance
@@ -266,3 +268,6 @@ admin_audit = sa.Table(  # who did what, when, to whom (operator actions)
     sa.Index("ix_admin_audit_target", "target", "id"),
     sqlite_autoincrement=True,
 )
+
+# every context's tables join this metadata (migrations and drift checks see them all)
+from yabot.storage.sql import tables_economy as _economy  # noqa: E402,F401
