@@ -271,3 +271,4 @@ admin_audit = sa.Table(  # who did what, when, to whom (operator actions)
 
 # every context's tables join this metadata (migrations and drift checks see them all)
 from yabot.storage.sql import tables_economy as _economy  # noqa: E402,F401
+from yabot.storage.sql import tables_messaging as _messaging  # noqa: E402,F401
