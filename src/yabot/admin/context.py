@@ -36,12 +36,14 @@ class AdminContext:
     accounts: AdminAccountService
     queries: AdminQueries
     health: HealthService
-    limiter: FailureLimiter
+    limiter: FailureLimiter  # failed logins per client address
+    account_limiter: FailureLimiter  # failed logins per operator name, from any address
     signer: Signer
     templates: jinja2.Environment
     tls: bool
     prefix: str
     blocked: dict[str, float] = field(default_factory=dict)  # client -> block end
+    blocked_accounts: dict[str, float] = field(default_factory=dict)  # username -> end
 
     def secure(self, request: Request) -> bool:
         return self.tls or request.url.scheme == "https"

@@ -33,6 +33,11 @@ from yabot.services.container import DomainServices
 from yabot.settings import Settings
 from yabot.storage.sql.database import Database
 
+# a brute force spread over many addresses still hits one account: at most this many
+# failures per operator name within the window, then that name is refused for the window
+ACCOUNT_FAIL_LIMIT = 10
+ACCOUNT_WINDOW = 900.0
+
 
 @dataclass(kw_only=True)
 class AdminPanel:
@@ -41,10 +46,12 @@ class AdminPanel:
 
     async def aclose(self) -> None:
         await self.context.limiter.aclose()
+        await self.context.account_limiter.aclose()
 
 
 async def build_admin_panel(*, settings: Settings, domain: DomainServices, db: Database,
                             health: HealthService, limiter: FailureLimiter | None = None,
+                            account_limiter: FailureLimiter | None = None,
                             clock: Callable[[], datetime] | None = None,
                             prefix: str = "/admin") -> AdminPanel:
     """Load (or generate once) the session key off the loop and build the sub-app."""
@@ -59,6 +66,8 @@ async def build_admin_panel(*, settings: Settings, domain: DomainServices, db: D
     templates.filters["when"] = _when
     ctx = AdminContext(domain=domain, accounts=accounts, queries=AdminQueries(db=db),
                        health=health, limiter=limiter or create_failure_limiter(settings.redis),
+                       account_limiter=account_limiter or create_failure_limiter(
+                           settings.redis, limit=ACCOUNT_FAIL_LIMIT, window=ACCOUNT_WINDOW),
                        signer=Signer(key), templates=templates,
                        tls=settings.api.tls_certfile is not None or settings.admin.secure_cookie,
                        prefix=prefix)

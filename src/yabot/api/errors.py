@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from yabot.domain.errors import (
     ConflictError,
@@ -57,6 +58,18 @@ def validation_details(errors: Any) -> list[dict[str, Any]]:
              "msg": e.get("msg"), "type": e.get("type")} for e in errors]
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves on this path (Starlette's 405 names only the methods
+    of the first route that matched the path)."""
+    routes = request.app.router.routes
+    return [method for method in _METHODS
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                   for route in routes)]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> JSONResponse:
@@ -72,10 +85,12 @@ def install_error_handlers(app: FastAPI) -> None:
                                     "type": "body_unreadable"}])
         if exc.status_code == 404 and message == "Not Found":
             message = f"no such route: {request.method} {request.url.path} (see /docs)"
-        elif exc.status_code == 405:
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
             message = f"method {request.method} is not allowed on {request.url.path}"
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         return error_response(exc.status_code, _code_for(exc.status_code), message,
-                              headers=getattr(exc, "headers", None))
+                              headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -136,6 +136,10 @@ def verify_token(token: str, keys: KeyMaterial, settings: JwtSettings) -> Claims
         raise TokenError("algorithm not allowed") from None
     except jwt.PyJWTError as exc:
         raise TokenError(f"invalid token ({type(exc).__name__})") from None
+    for name in ("exp", "iat", "nbf"):  # PyJWT casts with int(): "9999999999" would pass
+        if name in claims and (not isinstance(claims[name], int | float)
+                               or isinstance(claims[name], bool)):
+            raise TokenError(f"claim '{name}' must be a number (NumericDate)")
     subject = claims["sub"]
     if not isinstance(subject, str) or not subject:
         raise TokenError("claim 'sub' must be a non-empty string")

@@ -48,8 +48,8 @@ def parse_update(body: bytes | str) -> dict[str, Any]:
     """A raw update from JSON; ValueError when it is not a Telegram update."""
     raw = json.loads(body)
     if not isinstance(raw, dict) or not isinstance(raw.get("update_id"), int) \
-            or isinstance(raw.get("update_id"), bool) or raw["update_id"] < 0:
-        raise ValueError("an update is a JSON object with a non-negative integer update_id")
+            or isinstance(raw.get("update_id"), bool) or not 0 <= raw["update_id"] < 2**63:
+        raise ValueError("an update is a JSON object with an integer update_id in [0, 2**63)")
     Update.model_validate(raw)  # raises a ValidationError (a ValueError) when malformed
     return raw
 

@@ -20,6 +20,27 @@ from yabot.logs import get_logger
 
 log = get_logger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram updates are a few KiB (a 4,096-character message with entities and a reply stays
+# far below this); anything larger is refused with 413 before it is read whole.
+MAX_BODY_BYTES = 1 << 20
+
+
+class BodyTooLarge(Exception):
+    """The request body is over MAX_BODY_BYTES."""
+
+
+async def read_capped(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The body, refused early by Content-Length or while streaming once over `limit`."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -40,10 +61,15 @@ def create_webhook_router(*, path: str, secret: str, inbox: UpdateInbox) -> APIR
             log.warning("webhook call with a wrong or missing secret",
                         client=request.client.host if request.client else None)
             return _error(401, "unauthorized", "wrong or missing webhook secret token")
-        body = await request.body()
+        try:
+            body = await read_capped(request)
+        except BodyTooLarge:
+            log.warning("webhook body over the cap", limit=MAX_BODY_BYTES)
+            return _error(413, "payload_too_large",
+                          f"an update is at most {MAX_BODY_BYTES} bytes")
         try:
             raw = parse_update(body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep JSON
             log.warning("malformed webhook update", error=str(exc)[:300], size=len(body))
             return _error(400, "malformed_update", "the body is not a Telegram update")
         try:

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 
 from tests.integration.api.conftest import make_settings
 from tests.integration.services.conftest import storage_settings
@@ -31,6 +32,7 @@ from yabot.storage.sql.tables import event_log
 
 OPERATOR, PASSWORD = "alice", "correct horse battery staple"
 FAIL_LIMIT = 3
+ACCOUNT_FAIL_LIMIT = 5
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -52,6 +54,7 @@ class PanelEnv:
     panel: AdminPanel
     auth: Authenticator
     clock: FakeClock
+    app: FastAPI
 
     async def csrf(self, path: str = "/admin/") -> str:
         page = await self.client.get(path)
@@ -95,13 +98,16 @@ async def open_panel(storage: StorageSettings, *, base_url: str = "http://panel.
     panel = await build_admin_panel(settings=settings, domain=services.domain,
                                     db=services.stores.sql, health=services.health,
                                     limiter=MemoryFailureLimiter(limit=FAIL_LIMIT),
+                                    account_limiter=MemoryFailureLimiter(
+                                        limit=ACCOUNT_FAIL_LIMIT, window=900),
                                     clock=clock)
     app = create_app(services=services.domain, auth=auth, health_service=services.health,
                      metrics=services.metrics)
     app.mount("/admin", panel.app)
     await panel.context.accounts.add(OPERATOR, PASSWORD)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
-    return PanelEnv(client=client, services=services, panel=panel, auth=auth, clock=clock)
+    return PanelEnv(client=client, services=services, panel=panel, auth=auth, clock=clock,
+                    app=app)
 
 
 async def close_panel(env: PanelEnv) -> None:

@@ -53,13 +53,24 @@ async def login(request: Request) -> Response:
     if wait > 0:
         return _refused(request, int(wait) + 1)
     username, password = form.get("username"), form.get("password")
+    shown = username if isinstance(username, str) and USERNAME.match(username) else "<invalid>"
+    wait = ctx.blocked_accounts.get(shown, 0.0) - time.monotonic()
+    if wait > 0:
+        return _refused(request, int(wait) + 1)
     if (isinstance(username, str) and isinstance(password, str)
             and await ctx.accounts.verify(username, password)):
         return await _open(request, username)
     verdict = await ctx.limiter.record_failure("admin:" + client)
-    shown = username if isinstance(username, str) and USERNAME.match(username) else "<invalid>"
+    account = await ctx.account_limiter.record_failure("admin-account:" + shown)
     log.warning("ALERT: admin panel login failed", client=client, username=shown,
-                failures=verdict.failures)
+                failures=verdict.failures, account_failures=account.failures)
+    if account.blocked:
+        if len(ctx.blocked_accounts) > 10_000:
+            ctx.blocked_accounts.clear()
+        ctx.blocked_accounts[shown] = time.monotonic() + account.retry_after
+        log.warning("ALERT: admin account locked after failures from many addresses",
+                    username=shown, seconds=account.retry_after)
+        return _refused(request, account.retry_after)
     if verdict.blocked:
         if len(ctx.blocked) > 10_000:
             ctx.blocked.clear()
