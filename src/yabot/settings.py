@@ -170,6 +170,30 @@ class AdminSettings(BaseSettings):
         return v
 
 
+class EconomySettings(BaseSettings):
+    """The economy (extends the contract): VIP multiplier, anti-farming cap, missions, gift."""
+
+    model_config = _config()
+
+    vip_besitos_multiplier: int = Field(2, ge=1, le=100)
+    # reaction rewards per user and local day (on top of one per message); 0 = no cap
+    reaction_daily_cap: int = Field(20, ge=0)
+    missions_per_day: int = Field(3, ge=0, le=20)
+    daily_gift_besitos: int = Field(2, ge=1)  # day 1 of a streak
+    daily_gift_streak_cap: int = Field(7, ge=1, le=365)  # the gift stops growing here
+    default_timezone: str = "America/Mexico_City"
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {v!r}") from None
+        return v
+
+
 class LogSettings(BaseSettings):
     model_config = _config("LOG_")
 
@@ -192,6 +216,7 @@ class Settings:
     events: EventSettings
     log: LogSettings
     admin: AdminSettings = _field(default_factory=AdminSettings)
+    economy: EconomySettings = _field(default_factory=EconomySettings)
 
     @classmethod
     def of(cls, **sections: BaseSettings) -> Settings:
@@ -222,6 +247,7 @@ _SECTIONS: dict[str, tuple[type[BaseSettings], str]] = {
     "events": (EventSettings, "EVENTS_"),
     "log": (LogSettings, "LOG_"),
     "admin": (AdminSettings, "ADMIN_"),
+    "economy": (EconomySettings, ""),
 }
 
 

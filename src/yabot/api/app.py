@@ -9,7 +9,16 @@ from fastapi import APIRouter, FastAPI
 from yabot.api.auth import Authenticator
 from yabot.api.errors import install_error_handlers
 from yabot.api.middleware import RequestContextMiddleware
-from yabot.api.routes import besitos, events, health, narrative, subscriptions, users
+from yabot.api.routes import (
+    besitos,
+    economy,
+    events,
+    health,
+    narrative,
+    shop,
+    subscriptions,
+    users,
+)
 from yabot.observability.health import HealthService
 from yabot.observability.metrics import Metrics
 from yabot.services.container import DomainServices
@@ -17,7 +26,7 @@ from yabot.services.container import DomainServices
 API_PREFIX = "/api/v1"
 ROUTERS = [health.router]
 API_ROUTERS = [users.router, subscriptions.router, besitos.router, narrative.router,
-               events.router]
+               events.router, shop.router, economy.router]
 
 DESCRIPTION = """Internal API of YABOT for other services (admin panel, content tool,
 analytics). Every `/api/v1` route needs `Authorization: Bearer <JWT>` (`yabot token

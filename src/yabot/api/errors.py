@@ -12,9 +12,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from yabot.domain.errors import (
+    AlreadyClaimedError,
     ConflictError,
     InsufficientFundsError,
     InvalidChoiceError,
+    ItemUnavailableError,
     NotFoundError,
     StoreUnavailableError,
     VipRequiredError,
@@ -117,6 +119,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _choice(_: Request, exc: InvalidChoiceError) -> JSONResponse:
         return error_response(409, "invalid_choice", str(exc),
                               {"choice_id": exc.choice_id, "fragment_id": exc.fragment_id})
+
+    @app.exception_handler(ItemUnavailableError)
+    async def _item(_: Request, exc: ItemUnavailableError) -> JSONResponse:
+        return error_response(409, "item_unavailable", str(exc),
+                              {"item_id": exc.item_id, "reason": exc.reason})
+
+    @app.exception_handler(AlreadyClaimedError)
+    async def _claimed(_: Request, exc: AlreadyClaimedError) -> JSONResponse:
+        return error_response(409, "already_claimed", str(exc), {"day": exc.day})
 
     @app.exception_handler(ConflictError)
     async def _conflict(_: Request, exc: ConflictError) -> JSONResponse:

@@ -128,11 +128,12 @@ class WalletOut(Out):
     user_id: str
     balance: int
     entries: list[LedgerEntryOut] = Field(description="recent ledger entries, newest first")
+    level: int | None = Field(None, description="level from lifetime besitos earned")
 
     @classmethod
-    def of(cls, wallet: WalletView) -> WalletOut:
+    def of(cls, wallet: WalletView, *, level: int | None = None) -> WalletOut:
         return cls(user_id=wallet.user_id, balance=wallet.balance,
-                   entries=[LedgerEntryOut.of(e) for e in wallet.entries])
+                   entries=[LedgerEntryOut.of(e) for e in wallet.entries], level=level)
 
 
 class BesitosChange(BaseModel):

@@ -40,6 +40,22 @@ class InsufficientFundsError(ConflictError):
         super().__init__(f"user {user_id!r} has {balance} besitos, cannot spend {amount}")
 
 
+class ItemUnavailableError(ConflictError):
+    """The user has none of the item to use, or it cannot be used or bought (HTTP 409)."""
+
+    def __init__(self, user_id: str, item_id: str, reason: str) -> None:
+        self.user_id, self.item_id, self.reason = user_id, item_id, reason
+        super().__init__(f"item {item_id!r} for user {user_id!r}: {reason}")
+
+
+class AlreadyClaimedError(ConflictError):
+    """Today's daily gift was already claimed (HTTP 409)."""
+
+    def __init__(self, user_id: str, day: str) -> None:
+        self.user_id, self.day = user_id, day
+        super().__init__(f"user {user_id!r} already claimed the gift of {day}")
+
+
 class VipRequiredError(YabotError):
     """The resource needs an active VIP plan that the user does not have (HTTP 403)."""
 

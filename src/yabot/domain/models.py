@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from yabot.domain.clock import utcnow
+from yabot.domain.economy import ItemEffect
 
 
 class _Doc(BaseModel):
@@ -52,6 +53,7 @@ class Choice(_Doc):
     id: str
     text: str
     next_fragment: str | None = None
+    secret: bool = False  # taking it publishes `secret_discovered` (once per user)
 
 
 class FragmentMetadata(_Doc):
@@ -72,6 +74,11 @@ class NarrativeFragment(_Doc):
 class Item(_Doc):
     item_id: str
     name: str
-    type: str
+    type: str = "item"
     metadata: dict[str, Any] = Field(default_factory=dict)
+    price: int | None = Field(None, gt=0)  # besitos; None = not for sale
+    kind: Literal["consumable", "permanent", "collectible"] = "collectible"
+    effect: ItemEffect | None = None  # consumables only
+    vip_only: bool = False
+    description: str | None = None
     created_at: datetime = Field(default_factory=utcnow)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from yabot.events.bus import EventBus
 from yabot.observability.metrics import Metrics
 from yabot.services.admin.dead_letters import DeadLetterService
+from yabot.services.economy.service import EconomyService
+from yabot.services.narrative.item_effects import register_item_effects
 from yabot.services.narrative.service import NarrativeService
 from yabot.services.subscriptions.service import SubscriptionService
 from yabot.services.users.service import UserService
@@ -26,6 +28,7 @@ class DomainServices:
     narrative: NarrativeService
     coordinator: CoordinatorService
     dead_letters: DeadLetterService
+    economy: EconomyService
 
 
 def build_services(*, settings: Settings, stores: DatabaseManager, bus: EventBus,
@@ -37,11 +40,15 @@ def build_services(*, settings: Settings, stores: DatabaseManager, bus: EventBus
                                  metrics=metrics)
     coordinator = CoordinatorService(
         stores=stores, bus=bus, besitos=besitos, narrative=narrative,
-        subscriptions=subscriptions, reaction_reward=settings.bot.reaction_reward_besitos)
+        subscriptions=subscriptions, reaction_reward=settings.bot.reaction_reward_besitos,
+        economy=settings.economy)
     coordinator.register()
+    economy = EconomyService(stores=stores, bus=bus, besitos=besitos, settings=settings.economy)
+    economy.register()
+    register_item_effects(bus)
     return DomainServices(
         users=UserService(stores=stores, bus=bus, subscriptions=subscriptions,
                           metrics=metrics),
         subscriptions=subscriptions,
         besitos=besitos, narrative=narrative, coordinator=coordinator,
-        dead_letters=DeadLetterService(db=stores.sql))
+        dead_letters=DeadLetterService(db=stores.sql), economy=economy)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from yabot.api.deps import BesitosDep, UserId, authenticated
+from yabot.api.deps import BesitosDep, Domain, UserId, authenticated
 from yabot.api.openapi import error_responses
 from yabot.api.schemas import BesitosChange, BesitosResult, WalletOut
 
@@ -15,10 +15,12 @@ router = APIRouter(prefix="/user", tags=["besitos"], dependencies=[Depends(authe
 
 
 @router.get("/{user_id}/besitos", response_model=WalletOut, summary="Balance and ledger")
-async def get_besitos(user_id: UserId, besitos: BesitosDep,
+async def get_besitos(user_id: UserId, besitos: BesitosDep, domain: Domain,
                       limit: Annotated[int, Query(ge=1, le=100)] = 10) -> WalletOut:
-    """The balance and the newest `limit` ledger entries."""
-    return WalletOut.of(await besitos.wallet(user_id, limit=limit))
+    """The balance, the newest `limit` ledger entries and the level."""
+    wallet = await besitos.wallet(user_id, limit=limit)
+    level = await domain.economy.ranking.level(user_id)
+    return WalletOut.of(wallet, level=level.level)
 
 
 @router.post("/{user_id}/besitos", response_model=BesitosResult, status_code=201,

@@ -1,8 +1,10 @@
 """Narrative content packs (YAML or JSON): validation and loading, all or nothing.
 
 A pack has `fragments`, `items` and `hints` (`{hint_id, fragment_id, threshold, text}`:
-unlocked when the user's besitos balance reaches `threshold`). Every problem is reported
-as `file: fragment X: field Y: message` before anything is written.
+unlocked when the user's besitos balance reaches `threshold`), and the economy's sections
+(`achievements`, `missions`, `trivia`, `levels`). Every problem is reported as
+`file: fragment X: field Y: message` before anything is written; a load publishes
+`content_published` with what it added or changed.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from yabot.domain.economy import Achievement, Level, Mission, TriviaQuestion
 from yabot.domain.errors import ContentError
 from yabot.domain.models import Item, NarrativeFragment
+from yabot.events.bus import Publisher
 from yabot.logs import get_logger
-from yabot.services.narrative import doc_tx, hints_sql
+from yabot.services.narrative import doc_tx, hints_sql, pack_sections
 from yabot.storage.manager import DatabaseManager
 
 log = get_logger(__name__)
@@ -39,10 +43,16 @@ class ContentPack(BaseModel):
     fragments: list[NarrativeFragment] = Field(default_factory=list)
     items: list[Item] = Field(default_factory=list)
     hints: list[Hint] = Field(default_factory=list)
+    achievements: list[Achievement] = Field(default_factory=list)
+    missions: list[Mission] = Field(default_factory=list)
+    trivia: list[TriviaQuestion] = Field(default_factory=list)
+    levels: list[Level] = Field(default_factory=list)
 
 
 _KINDS = {"fragments": ("fragment", "fragment_id"), "items": ("item", "item_id"),
-          "hints": ("hint", "hint_id")}
+          "hints": ("hint", "hint_id"), "achievements": ("achievement", "achievement_id"),
+          "missions": ("mission", "mission_id"), "trivia": ("trivia", "question_id"),
+          "levels": ("level", "level_id")}
 
 
 def _where(data: Any, loc: tuple[int | str, ...]) -> str:
@@ -82,8 +92,10 @@ def _duplicates(ids: Iterable[str]) -> list[str]:
     return sorted(i for i, n in Counter(ids).items() if n > 1)
 
 
-def check_pack(pack: ContentPack, *, source: str, stored: set[str]) -> list[str]:
-    """Cross-reference problems: duplicate ids, choices and hints pointing nowhere."""
+def check_pack(pack: ContentPack, *, source: str, stored: set[str],
+               stored_hints: set[str] | None = None) -> list[str]:
+    """Cross-reference problems: duplicate ids, choices, hints, effects, levels and rules
+    pointing nowhere."""
     problems: list[str] = []
     for dup in _duplicates(f.fragment_id for f in pack.fragments):
         problems.append(f"{source}: fragment {dup}: field fragment_id: duplicate fragment id")
@@ -106,6 +118,8 @@ def check_pack(pack: ContentPack, *, source: str, stored: set[str]) -> list[str]
         if hint.fragment_id not in known:
             problems.append(f"{source}: hint {hint.hint_id}: field fragment_id: unknown "
                             f"fragment {hint.fragment_id!r}")
+    problems.extend(pack_sections.check_sections(pack, source=source, fragments=known,
+                                                 hints=stored_hints or set()))
     return problems
 
 
@@ -118,13 +132,36 @@ async def stored_fragment_ids(stores: DatabaseManager) -> set[str]:
     return ids
 
 
-async def load_pack(stores: DatabaseManager, pack: ContentPack) -> tuple[int, int]:
+async def _published(stores: DatabaseManager, pack: ContentPack, source: str) -> Any:
+    """The `content_published` event of this load: what is new and what changed."""
+    async def docs(get: Any, ids: list[str]) -> dict[str, str]:
+        found = {i: await get(i) for i in ids}
+        return {i: pack_sections.dump_entry(d) for i, d in found.items() if d is not None}
+    fragments = await docs(stores.documents.fragments.get, [f.fragment_id for f in pack.fragments])
+    items = await docs(stores.documents.items.get, [i.item_id for i in pack.items])
+    async with stores.sql.read() as conn:
+        hints, sections = await pack_sections.stored_state(conn)
+    added, changed = pack_sections.diff_pack(pack, fragments=fragments, items=items,
+                                             hints=hints, sections=sections)
+    return pack_sections.published(source, added, changed)
+
+
+async def stored_hint_ids(stores: DatabaseManager) -> set[str]:
+    async with stores.sql.read() as conn:
+        return set((await pack_sections.stored_state(conn))[0])
+
+
+async def load_pack(stores: DatabaseManager, pack: ContentPack, *,
+                    source: str = "<pack>") -> tuple[int, int]:
     """Write a checked pack. On the embedded default everything is one commit; with
-    separate stores hints commit first, then documents are upserted (re-running completes
-    an interrupted load: every write is an upsert)."""
+    separate stores hints and sections commit first (with `content_published`), then
+    documents are upserted (re-running completes an interrupted load: all are upserts)."""
+    event = await _published(stores, pack, source)
     if doc_tx.shares_sql(stores):
         async with stores.sql.write() as conn:
             await hints_sql.upsert_hints(conn, pack.hints)
+            await pack_sections.store_sections(conn, pack)
+            await Publisher(conn=conn).publish(event)
             for fragment in pack.fragments:
                 await doc_tx.upsert(conn, "narrative_fragments", fragment.fragment_id, fragment)
             for item in pack.items:
@@ -132,6 +169,8 @@ async def load_pack(stores: DatabaseManager, pack: ContentPack) -> tuple[int, in
     else:
         async with stores.sql.write() as conn:
             await hints_sql.upsert_hints(conn, pack.hints)
+            await pack_sections.store_sections(conn, pack)
+            await Publisher(conn=conn).publish(event)
         for fragment in pack.fragments:
             await stores.documents.fragments.upsert(fragment)
         for item in pack.items:
@@ -148,6 +187,6 @@ async def seed_default_content(stores: DatabaseManager) -> bool:
     """Load the demo story on first start (when the store has no fragment yet)."""
     if await stores.documents.fragments.list(limit=1):
         return False
-    fragments, items = await load_pack(stores, default_pack())
+    fragments, items = await load_pack(stores, default_pack(), source="default_story.yaml")
     log.info("demo content loaded", fragments=fragments, items=items)
     return True

@@ -29,7 +29,7 @@ from yabot.domain.views import ChoiceOutcome
 from yabot.events.bus import EventBus, HandlerContext, Publisher
 from yabot.events.sequencing import publish_sequenced
 from yabot.observability.metrics import Metrics, db_operation
-from yabot.services.narrative import content, doc_tx, hints_sql
+from yabot.services.narrative import content, doc_tx, hints_sql, progress_events
 from yabot.services.subscriptions.service import SubscriptionService
 from yabot.storage.manager import DatabaseManager
 from yabot.storage.sql.tables import narrative_hints
@@ -71,6 +71,7 @@ class NarrativeService:
         VipRequiredError when not VIP; publishes vip_access_granted/denied either way."""
         fragment = await self._fragment(fragment_id)
         if (user_id is not None and fragment.metadata.vip_required
+                and not await progress_events.opened_to(self.stores, user_id, fragment_id)
                 and not await self.check_vip(user_id, f"fragment:{fragment_id}")):
             raise VipRequiredError(user_id, fragment_id)
         return fragment
@@ -128,8 +129,10 @@ class NarrativeService:
             raise InvalidChoiceError(user_id, choice_id, current.fragment_id)
         target = (await self._fragment(choice.next_fragment) if choice.next_fragment
                   else current)
-        if target.metadata.vip_required and not await self.check_vip(
-                user_id, f"fragment:{target.fragment_id}"):
+        if (target.metadata.vip_required
+                and not await progress_events.opened_to(self.stores, user_id,
+                                                        target.fragment_id)
+                and not await self.check_vip(user_id, f"fragment:{target.fragment_id}")):
             return ChoiceOutcome(user_id=user_id, choice_id=choice_id, fragment=current,
                                  vip_denied=True, denied_fragment_id=target.fragment_id)
         new = advance(progress, current.fragment_id, choice_id, target.fragment_id)
@@ -144,6 +147,8 @@ class NarrativeService:
                     expect_version=doc.version) is None:
                 raise _Moved
             await publish_sequenced(tx, event)
+            await tx.publish(*await progress_events.progress_events(
+                tx.conn, user_id, current.fragment_id, choice, target.fragment_id))
             hints = await hints_sql.unlocked_for(tx.conn, user_id, target.fragment_id)
         if not shared:
             await self._apply_progress(user_id, event)
@@ -205,10 +210,13 @@ class NarrativeService:
         """As `load_pack_file`, for an uploaded pack (`source` names it in errors)."""
         pack = content.parse_pack(raw, source=source)
         stored = await content.stored_fragment_ids(self.stores)
-        problems = content.check_pack(pack, source=source, stored=stored)
+        hints = await content.stored_hint_ids(self.stores)
+        problems = content.check_pack(pack, source=source, stored=stored, stored_hints=hints)
         if problems:
             raise ContentError(problems)
-        return await content.load_pack(self.stores, pack)
+        loaded = await content.load_pack(self.stores, pack, source=source)
+        self.bus.notify()
+        return loaded
 
     # --- helpers ------------------------------------------------------------------------
     async def _fragment(self, fragment_id: str) -> NarrativeFragment:

@@ -25,11 +25,14 @@ from yabot.events.bus import EventBus, Publisher
 from yabot.events.sequencing import SEQUENCED_TYPES, publish_sequenced
 from yabot.events.user_order import OrderingConfig, PerUserOrder
 from yabot.logs import get_logger
+from yabot.services.economy.days import local_day, user_zone
 from yabot.services.narrative.service import NarrativeService
 from yabot.services.subscriptions.service import SubscriptionService
 from yabot.services.wallet import ledger_sql
 from yabot.services.wallet.service import BesitosService
+from yabot.settings import EconomySettings
 from yabot.storage.manager import DatabaseManager
+from yabot.storage.sql.repositories import economy_progress
 from yabot.storage.sql.tables import reaction_rewards
 
 log = get_logger(__name__)
@@ -44,10 +47,12 @@ def reaction_content_id(chat_id: int, message_id: int) -> str:
 class CoordinatorService:
     def __init__(self, *, stores: DatabaseManager, bus: EventBus, besitos: BesitosService,
                  narrative: NarrativeService, subscriptions: SubscriptionService,
-                 reaction_reward: int, ordering: OrderingConfig | None = None) -> None:
+                 reaction_reward: int, ordering: OrderingConfig | None = None,
+                 economy: EconomySettings | None = None) -> None:
         self.stores, self.bus = stores, bus
         self.besitos, self.narrative, self.subscriptions = besitos, narrative, subscriptions
         self.reaction_reward = reaction_reward
+        self.economy = economy or EconomySettings()
         self.order = PerUserOrder(group=GROUP, bus=bus, dispatch=self._dispatch,
                                   config=ordering)
 
@@ -103,16 +108,31 @@ class CoordinatorService:
             log.warning("reaction from an unknown user: no reward", user_id=user,
                         event_id=event.event_id)
             return
+        if await self._capped(user, event, tx):
+            log.info("daily reaction cap reached: no reward", user_id=user,
+                     event_id=event.event_id)
+            return
+        vip = await economy_progress.is_vip(tx.conn, user, event.timestamp)
+        amount = self.reaction_reward * (self.economy.vip_besitos_multiplier if vip else 1)
         dialect = sqlite if tx.conn.dialect.name == "sqlite" else postgresql
         first = (await tx.conn.execute(
             dialect.insert(reaction_rewards).values(
                 user_id=user, content_id=content_id, event_id=event.event_id,
-                amount=self.reaction_reward)
+                amount=amount, created_at=event.timestamp)
             .on_conflict_do_nothing().returning(reaction_rewards.c.user_id))).first()
         if first is None:
             return  # this user was rewarded for this message already
-        await self.besitos.award(user, self.reaction_reward, "reaction",
+        await self.besitos.award(user, amount, "reaction",
                                  f"reaction:{user}:{content_id}", tx=tx, cause=event)
+
+    async def _capped(self, user: str, event: ReactionDetected, tx: Publisher) -> bool:
+        """The anti-farming cap: reaction rewards per user and local day."""
+        cap = self.economy.reaction_daily_cap
+        if cap <= 0:
+            return False
+        tz = await user_zone(self.stores, user, self.economy.default_timezone)
+        since = local_day(event.timestamp, tz).start
+        return await economy_progress.reaction_rewards_since(tx.conn, user, since) >= cap
 
     async def _hint_rules(self, event: BesitosAwarded, tx: Publisher) -> None:
         assert event.user_id is not None

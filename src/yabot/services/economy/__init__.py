@@ -1,0 +1,1 @@
+"""The economy: shop and inventory, achievements, missions, trivia, gifts, ranking."""

@@ -1,0 +1,64 @@
+"""The economy's content (achievements, missions, trivia, levels, items), read from the
+stores and kept a few seconds per process (a load publishes `content_published`, which
+clears it here at once)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from yabot.domain.economy import Achievement, Level, Mission, TriviaQuestion
+from yabot.domain.models import Item
+from yabot.storage.manager import DatabaseManager
+from yabot.storage.sql.repositories import economy_content as repo
+
+TTL_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Rules:
+    achievements: list[Achievement] = field(default_factory=list)
+    missions: list[Mission] = field(default_factory=list)
+    trivia: list[TriviaQuestion] = field(default_factory=list)
+    levels: list[Level] = field(default_factory=list)
+    items: dict[str, Item] = field(default_factory=dict)
+
+    def achievements_on(self, event_type: str) -> list[Achievement]:
+        return [a for a in self.achievements if a.rule.event == event_type]
+
+    def question(self, question_id: str) -> TriviaQuestion | None:
+        return next((q for q in self.trivia if q.question_id == question_id), None)
+
+
+class RuleBook:
+    """Loads `Rules` at most every TTL_SECONDS (or after `invalidate`)."""
+
+    def __init__(self, stores: DatabaseManager) -> None:
+        self.stores = stores
+        self._rules: Rules | None = None
+        self._loaded_at = 0.0
+
+    def invalidate(self) -> None:
+        self._rules = None
+
+    async def get(self) -> Rules:
+        if self._rules is None or time.monotonic() - self._loaded_at > TTL_SECONDS:
+            self._rules = await self._load()
+            self._loaded_at = time.monotonic()
+        return self._rules
+
+    async def _load(self) -> Rules:
+        async with self.stores.sql.read() as conn:
+            achievements = [Achievement.model_validate(d)
+                            for d in await repo.section(conn, "achievements")]
+            missions = [Mission.model_validate(d) for d in await repo.section(conn, "missions")]
+            trivia = [TriviaQuestion.model_validate(d)
+                      for d in await repo.section(conn, "trivia")]
+            levels = [Level.model_validate(d) for d in await repo.section(conn, "levels")]
+        items: dict[str, Item] = {}
+        offset = 0
+        while batch := await self.stores.documents.items.list(limit=500, offset=offset):
+            items.update((i.item_id, i) for i in batch)
+            offset += len(batch)
+        return Rules(achievements=achievements, missions=missions, trivia=trivia,
+                     levels=levels, items=items)

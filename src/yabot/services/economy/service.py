@@ -1,0 +1,48 @@
+"""EconomyService: the economy's parts, and its consumer group `economy` (every event with
+a user counts towards achievements and daily missions, in the handler's transaction)."""
+
+from __future__ import annotations
+
+from yabot.domain.events import BaseEvent
+from yabot.events.bus import EventBus, HandlerContext
+from yabot.services.economy.achievements import Achievements
+from yabot.services.economy.gift import DailyGift
+from yabot.services.economy.missions import Missions
+from yabot.services.economy.ranking import Ranking
+from yabot.services.economy.rules import RuleBook
+from yabot.services.economy.shop import ShopService
+from yabot.services.economy.trivia import Trivia
+from yabot.services.wallet.service import BesitosService
+from yabot.settings import EconomySettings
+from yabot.storage.manager import DatabaseManager
+
+GROUP = "economy"
+
+
+class EconomyService:
+    def __init__(self, *, stores: DatabaseManager, bus: EventBus, besitos: BesitosService,
+                 settings: EconomySettings) -> None:
+        self.bus, self.settings = bus, settings
+        self.rules = RuleBook(stores)
+        self.shop = ShopService(stores=stores, bus=bus, besitos=besitos, rules=self.rules)
+        self.achievements = Achievements(stores=stores, besitos=besitos, rules=self.rules)
+        self.missions = Missions(stores=stores, bus=bus, besitos=besitos,
+                                 per_day=settings.missions_per_day,
+                                 default_timezone=settings.default_timezone)
+        self.trivia = Trivia(stores=stores, bus=bus, besitos=besitos, rules=self.rules)
+        self.gift = DailyGift(stores=stores, bus=bus, besitos=besitos, settings=settings)
+        self.ranking = Ranking(stores=stores, default_timezone=settings.default_timezone)
+
+    def register(self) -> None:
+        """Subscribe the `economy` group (call before `bus.start()`)."""
+        self.bus.add_subscriber("*", self.handle, group=GROUP)
+
+    async def handle(self, event: BaseEvent, ctx: HandlerContext) -> None:
+        if event.event_type == "content_published":
+            self.rules.invalidate()
+            return
+        if event.user_id is None:
+            return
+        rules = await self.rules.get()
+        await self.achievements.on_event(event, ctx, rules)
+        await self.missions.on_event(event, ctx, rules)
