@@ -1,4 +1,5 @@
-"""Tell users what happened on the bus: besitos earned by a reaction, hints unlocked.
+"""Tell users what happened on the bus: besitos earned by a reaction, hints unlocked,
+missions completed, achievements unlocked (best effort).
 
 A bus subscriber (group `bot-notify`) queues the notice; a sender task delivers it with the
 bot once one is attached, so no Telegram call runs inside the consumer's transaction.
@@ -12,7 +13,14 @@ import contextlib
 from aiogram import Bot
 
 from yabot.bot.texts import language_of, t
-from yabot.domain.events import BaseEvent, BesitosAwarded, NarrativeHintUnlocked
+from yabot.bot.texts_economy import te
+from yabot.domain.events import (
+    AchievementUnlocked,
+    BaseEvent,
+    BesitosAwarded,
+    MissionCompleted,
+    NarrativeHintUnlocked,
+)
 from yabot.events.bus import EventBus, HandlerContext
 from yabot.logs import get_logger
 from yabot.services.container import DomainServices
@@ -33,6 +41,8 @@ class Notifier:
         """Subscribe (before `bus.start()`)."""
         bus.add_subscriber("besitos_awarded", self._on_event, group=self.group)
         bus.add_subscriber("narrative_hint_unlocked", self._on_event, group=self.group)
+        bus.add_subscriber("mission_completed", self._on_event, group=self.group)
+        bus.add_subscriber("achievement_unlocked", self._on_event, group=self.group)
 
     async def _on_event(self, event: BaseEvent, _ctx: HandlerContext) -> None:
         if isinstance(event, BesitosAwarded) and event.payload.reason != "reaction":
@@ -85,6 +95,13 @@ class Notifier:
             if hint is None or not hint.text:
                 return
             text = t("hint_unlocked", lang, text=hint.text)
+        elif isinstance(event, MissionCompleted):
+            text = te("notice_mission", lang, name=event.payload.name,
+                      reward=event.payload.reward)
+        elif isinstance(event, AchievementUnlocked):
+            reward = (te("notice_reward", lang, reward=event.payload.reward)
+                      if event.payload.reward else "")
+            text = te("notice_achievement", lang, name=event.payload.name) + reward
         else:
             return
         await self.bot.send_message(int(user_id), text)

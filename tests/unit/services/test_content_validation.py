@@ -64,4 +64,4 @@ def test_demo_pack_is_valid_and_has_hints() -> None:
     assert check_pack(pack, source="default", stored=set()) == []
     assert {f.fragment_id for f in pack.fragments} >= {"fragment_001", "forest_001",
                                                        "village_001", "vip_001"}
-    assert sorted(h.threshold for h in pack.hints) == [3, 10]
+    assert sorted(h.threshold for h in pack.hints) == [3, 10, 30]

@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from yabot.bot.handlers.story import show_current
 from yabot.bot.keyboards import MenuAction, main_menu
 from yabot.bot.texts import t
+from yabot.bot.texts_economy import te
 from yabot.domain.views import UserContext
 from yabot.services.container import DomainServices
 
@@ -41,7 +42,10 @@ async def story(message: Message, services: DomainServices, user_ctx: UserContex
 async def send_besitos(message: Message, services: DomainServices, user_id: str,
                        lang: str) -> str:
     wallet = await services.besitos.wallet(user_id, limit=5)
-    lines = [t("besitos", lang, balance=wallet.balance)]
+    level = await services.economy.ranking.level(user_id)
+    lines = [t("besitos", lang, balance=wallet.balance),
+             te("level", lang, level=level.level)
+             + (te("level_next", lang, to_next=level.to_next) if level.to_next else "")]
     if wallet.entries:
         lines.append(t("besitos_entries", lang))
         lines += [f"{'+' if e.amount > 0 else ''}{e.amount} · {e.reason} · "

@@ -14,9 +14,9 @@ from yabot.domain.clock import utcnow
 from yabot.domain.economy import Mission
 from yabot.domain.errors import NotFoundError
 from yabot.domain.events import BaseEvent, MissionAssigned, MissionCompleted, MissionPayload
-from yabot.events.bus import EventBus, HandlerContext
+from yabot.events.bus import EventBus, HandlerContext, Publisher
 from yabot.services.economy.days import LocalDay, local_day, user_zone
-from yabot.services.economy.rules import Rules
+from yabot.services.economy.rules import RuleBook, Rules
 from yabot.services.economy.views import MissionLine
 from yabot.services.wallet.service import BesitosService
 from yabot.storage.manager import DatabaseManager
@@ -36,8 +36,8 @@ def pick(pool: list[Mission], user_id: str, day: str, n: int) -> list[Mission]:
 
 class Missions:
     def __init__(self, *, stores: DatabaseManager, bus: EventBus, besitos: BesitosService,
-                 per_day: int, default_timezone: str) -> None:
-        self.stores, self.bus, self.besitos = stores, bus, besitos
+                 rules: RuleBook, per_day: int, default_timezone: str) -> None:
+        self.stores, self.bus, self.besitos, self.rules = stores, bus, besitos, rules
         self.per_day, self.default_timezone = per_day, default_timezone
 
     async def on_event(self, event: BaseEvent, ctx: HandlerContext, rules: Rules) -> None:
@@ -64,7 +64,7 @@ class Missions:
                                      f"mission:{user_id}:{day.key}:{row.mission_id}",
                                      tx=ctx, cause=done)
 
-    async def _assign(self, event: BaseEvent, ctx: HandlerContext, rules: Rules,
+    async def _assign(self, cause: BaseEvent | None, ctx: Publisher, rules: Rules,
                       user_id: str, day: LocalDay) -> None:
         if await repo.missions_of(ctx.conn, user_id, day.key):
             return
@@ -74,9 +74,13 @@ class Missions:
                                 reward=m.reward, status="active", expires_at=day.end)
                 for m in chosen]
         assigned = set(await repo.assign_missions(ctx.conn, user_id, day.key, rows))
-        await ctx.publish(*(event.follow(MissionAssigned, payload=MissionPayload(
-            mission_id=r.mission_id, name=r.name, day=day.key, target=r.target,
-            reward=r.reward, expires_at=r.expires_at)) for r in rows if r.mission_id in assigned))
+        for r in rows:
+            if r.mission_id not in assigned:
+                continue
+            payload = MissionPayload(mission_id=r.mission_id, name=r.name, day=day.key,
+                                     target=r.target, reward=r.reward, expires_at=r.expires_at)
+            await ctx.publish(cause.follow(MissionAssigned, payload=payload) if cause
+                              else MissionAssigned(user_id=user_id, payload=payload))
 
     async def today(self, user_id: str) -> list[MissionLine]:
         """The user's missions of their current local day (status `expired` once it ended)."""
@@ -97,3 +101,16 @@ class Missions:
         """The scheduler's sweep: missions whose day ended become `expired`."""
         async with self.bus.transaction() as tx:
             return await repo.expire_missions(tx.conn, utcnow())
+
+    async def assign_today(self, user_id: str) -> list[MissionLine]:
+        """Today's missions, choosing them now if this is the user's first look today (the
+        same choice the event subscriber makes; `mission_assigned` for new ones)."""
+        rules = await self.rules.get()
+        tz = await user_zone(self.stores, user_id, self.default_timezone)
+        now = utcnow()
+        day = local_day(now, tz)
+        if rules.missions and self.per_day > 0:
+            async with self.bus.transaction() as tx:
+                if await economy_progress.user_exists(tx.conn, user_id):
+                    await self._assign(None, tx, rules, user_id, day)
+        return await self.today(user_id)

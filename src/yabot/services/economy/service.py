@@ -26,7 +26,7 @@ class EconomyService:
         self.rules = RuleBook(stores)
         self.shop = ShopService(stores=stores, bus=bus, besitos=besitos, rules=self.rules)
         self.achievements = Achievements(stores=stores, besitos=besitos, rules=self.rules)
-        self.missions = Missions(stores=stores, bus=bus, besitos=besitos,
+        self.missions = Missions(stores=stores, bus=bus, besitos=besitos, rules=self.rules,
                                  per_day=settings.missions_per_day,
                                  default_timezone=settings.default_timezone)
         self.trivia = Trivia(stores=stores, bus=bus, besitos=besitos, rules=self.rules)
