@@ -13,7 +13,8 @@ UID = 7001
 
 
 def test_webhook_journey_dedup_secret_and_clean_logs(tmp_path: Path) -> None:
-    with FakeBotAPI() as fake, run_service(tmp_path, fake.url, webhook=True) as svc:
+    with FakeBotAPI() as fake, run_service(tmp_path, fake.url, webhook=True,
+                                           MISSIONS_PER_DAY="0") as svc:
         assert fake.wait_for(lambda: bool(fake.calls_of("setWebhook")))
         hook = fake.calls_of("setWebhook")[-1]
         assert hook["secret_token"] == HOOK_SECRET
@@ -42,9 +43,10 @@ def test_webhook_journey_dedup_secret_and_clean_logs(tmp_path: Path) -> None:
         # a reaction to a message earns besitos (the notice comes through the bus)
         svc.hook(reaction(4, UID, message_id=1003))
         fake.wait_text(UID, "+3 besitos")
+        fake.wait_text(UID, "Logro desbloqueado: Primer Besito")  # the demo's +2
         status, wallet = svc.api("GET", f"/user/{UID}/besitos")
         assert status == 200, wallet
-        assert wallet["balance"] == 3, wallet
+        assert wallet["balance"] == 5, wallet
 
         # the VIP gate: a free user is invited to upgrade and stays on forest_001
         svc.hook(button(5, UID, "story:forest_001:choice_dig"))
@@ -58,7 +60,7 @@ def test_webhook_journey_dedup_secret_and_clean_logs(tmp_path: Path) -> None:
         assert svc.hook(button(3, UID, "story:fragment_001:choice_a"))[0] == 200
         assert svc.hook(message(1, UID, "/start"))[0] == 200
         svc.hook(message(6, UID, "/besitos"))
-        fake.wait_text(UID, "Tienes <b>3</b> besitos")
+        fake.wait_text(UID, "Tienes <b>5</b> besitos")
         assert fake.count_text(UID, "Bienvenida") == 1
         assert fake.count_text(UID, "El Bosque Susurrante") == 1
         fake.fail("sendMessage", 2, 502)  # Telegram trouble: the reply is retried
