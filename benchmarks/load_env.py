@@ -1,0 +1,202 @@
+"""Processes for benchmarks/load.py and drills.py: the fake Bot API, `yabot run` instances
+on the embedded default or on PostgreSQL + Redis, and per-process CPU and RSS from /proc."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+SECRET = "load-hook-secret-0123456789"
+TOKEN = "123456:load-token"
+JWT_SECRET = "load-jwt-secret-0123456789abcdefghijkl"
+PG_ADMIN = os.environ.get("YABOT_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get_json(url: str, timeout: float = 10) -> Any:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+def http_status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+    except OSError:
+        return None
+
+
+def proc_sample(pid: int) -> tuple[float, float]:
+    """(CPU seconds so far, RSS in MB) of a live process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / TICK
+    rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text()
+               .splitlines() if line.startswith("VmRSS:"))
+    return cpu, rss / 1024
+
+
+def wait_until(predicate: Any, timeout: float, step: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
+@dataclass
+class Sink:
+    """The fake Bot API process; `fail_file` switches on a Telegram outage."""
+
+    tmp: Path
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def fail_file(self) -> Path:
+        return self.tmp / "telegram-outage"
+
+    def start(self) -> Sink:
+        self.proc = subprocess.Popen([sys.executable, str(HERE / "load_sink.py"), str(self.port),
+                                      "--fail-file", str(self.fail_file)])
+        assert wait_until(lambda: http_status(self.url + "/_replies") == 200, 20)
+        return self
+
+    def records(self, after: int = 0) -> list[list[Any]]:
+        return list(get_json(f"{self.url}/_replies?after={after}")["records"])
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@dataclass
+class Backend:
+    """The stores: `embedded` (SQLite + embedded documents + in-process bus) or `pg-redis`."""
+
+    kind: str
+    tmp: Path
+    env: dict[str, str] = field(default_factory=dict)
+    redis: subprocess.Popen[bytes] | None = None
+    redis_port: int = 0
+    database: str = ""
+
+    def start(self) -> Backend:
+        if self.kind == "embedded":
+            self.env = {"SQLITE_DATABASE_PATH": str(self.tmp / "yabot.db")}
+            return self
+        self.start_redis()
+        self.database = f"yabot_bench_{uuid.uuid4().hex[:12]}"
+        self.psql(f'CREATE DATABASE "{self.database}"')
+        base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+        self.env = {"DATABASE_URL": f"{base}/{self.database}",
+                    "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+                    "SQLITE_DATABASE_PATH": str(self.tmp / "unused.db")}
+        return self
+
+    def start_redis(self) -> None:
+        self.redis_port = self.redis_port or free_port()
+        self.redis = subprocess.Popen(
+            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.tmp)],
+            stdout=subprocess.DEVNULL)
+        assert wait_until(lambda: _port_open(self.redis_port), 10), "redis did not start"
+
+    def kill_redis(self, sig: int = signal.SIGKILL) -> None:
+        if self.redis and self.redis.poll() is None:
+            self.redis.send_signal(sig)
+            self.redis.wait()
+
+    def psql(self, sql: str) -> None:
+        subprocess.run(["psql", PG_ADMIN, "-q", "-c", sql], check=True,
+                       capture_output=True)
+
+    def stop(self) -> None:
+        self.kill_redis()
+        if self.database:
+            self.psql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@dataclass
+class Yabot:
+    """One `yabot run` process in webhook mode against the sink."""
+
+    tmp: Path
+    sink: Sink
+    backend: Backend
+    extra: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("BOT_", "WEBHOOK_", "REDIS_", "MONGODB_", "DATABASE_URL",
+                                    "API_", "LOG_", "SQLITE_", "JWT_"))}
+        env.update(BOT_TOKEN=TOKEN, BOT_MODE="webhook", TELEGRAM_API_URL=self.sink.url,
+                   WEBHOOK_BASE_URL=self.base, WEBHOOK_SECRET=SECRET, API_PORT=str(self.port),
+                   JWT_ALGORITHM="HS256", JWT_SECRET=JWT_SECRET, LOG_LEVEL="WARNING",
+                   **self.backend.env, **self.extra)
+        return env
+
+    def start(self, timeout: float = 90) -> Yabot:
+        log = open(self.tmp / f"yabot-{self.port}.log", "ab")  # noqa: SIM115 - child's stdout
+        self.proc = subprocess.Popen([sys.executable, "-m", "yabot", "run"], cwd=self.tmp,
+                                     env=self.environment(), stdout=log,
+                                     stderr=subprocess.STDOUT)
+        ok = wait_until(lambda: self.proc is not None and (self.proc.poll() is not None or
+                        http_status(self.base + "/health/ready") == 200), timeout)
+        assert ok, f"yabot did not become ready ({self.tmp})"
+        assert self.proc.poll() is None, f"yabot exited at start ({self.tmp})"
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def cleanup(tmp: Path, *parts: Any) -> None:
+    for part in parts:
+        try:
+            part.stop()
+        except Exception as exc:  # keep tearing down the rest
+            print(f"cleanup: {type(part).__name__}: {exc}", file=sys.stderr)
+    shutil.rmtree(tmp, ignore_errors=True)
