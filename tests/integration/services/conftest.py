@@ -81,4 +81,5 @@ async def stack(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     await built.stores.disconnect_all()
 
 
+from tests.integration.services.economy_env import econ  # noqa: E402, F401
 from tests.integration.services.ledger_env import besitos, env, make_env  # noqa: E402, F401
