@@ -23,6 +23,7 @@ from yabot.storage.sql.tables import scheduled_jobs, subscriptions
 WORKER = Path(__file__).with_name("scheduler_worker.py")
 JOBS = {"subscriptions.expire_due", "subscriptions.notify_expiring", "events.purge_event_log",
         "events.purge_processed_marks", "users.recover_sagas"}
+FREQUENT = {"auctions.close_due"}  # every 5 s: may run again within the test's window
 
 
 def _counter(runs: list[str], name: str, interval: float = 3600) -> Job:
@@ -105,7 +106,9 @@ async def test_two_processes_run_each_job_once(tmp_path: Path) -> None:
             assert p.wait(timeout=30) == 0, p.stderr.read() if p.stderr else ""
     async with stack.stores.sql.read() as conn:
         runs = (await conn.execute(sa.text("SELECT job, pid FROM job_runs"))).all()
-    assert sorted(r[0] for r in runs) == sorted(JOBS)  # every job ran, exactly once
+    ran = [r[0] for r in runs if r[0] not in FREQUENT]
+    assert sorted(ran) == sorted(JOBS)  # every job ran, exactly once
+    assert {r[0] for r in runs} - JOBS == FREQUENT
     assert len(await stack.events("subscription_expiring")) == 1  # user 2
     expired = [e for e in await stack.events("subscription_updated")
                if e["payload"]["status"] == "expired"]  # type: ignore[index]

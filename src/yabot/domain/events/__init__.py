@@ -10,6 +10,17 @@ import json
 
 from pydantic import ValidationError
 
+from yabot.domain.events.auctions import (
+    AUCTION_EVENTS,
+    AuctionClosed,
+    AuctionClosedPayload,
+    AuctionLost,
+    AuctionLostPayload,
+    AuctionOutbid,
+    AuctionOutbidPayload,
+    AuctionWon,
+    AuctionWonPayload,
+)
 from yabot.domain.events.base import (
     SCHEMA_VERSION,
     BaseEvent,
@@ -73,7 +84,8 @@ from yabot.domain.events.economy import (
 )
 
 EVENT_TYPES: dict[str, type[BaseEvent]] = {
-    cls.model_fields["event_type"].default: cls for cls in (*CORE_EVENTS, *ECONOMY_EVENTS)
+    cls.model_fields["event_type"].default: cls
+    for cls in (*CORE_EVENTS, *ECONOMY_EVENTS, *AUCTION_EVENTS)
 }
 
 
@@ -113,11 +125,20 @@ def parse_event(data: str | bytes) -> BaseEvent:
         raise EventError(f"invalid {raw.get('event_type')} event: {exc}") from exc
 
 __all__ = [
+    "AUCTION_EVENTS",
     "ECONOMY_EVENTS",
     "EVENT_TYPES",
     "SCHEMA_VERSION",
     "AchievementUnlocked",
     "AchievementUnlockedPayload",
+    "AuctionClosed",
+    "AuctionClosedPayload",
+    "AuctionLost",
+    "AuctionLostPayload",
+    "AuctionOutbid",
+    "AuctionOutbidPayload",
+    "AuctionWon",
+    "AuctionWonPayload",
     "BaseEvent",
     "BesitosAwarded",
     "BesitosPayload",

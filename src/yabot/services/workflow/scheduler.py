@@ -122,7 +122,8 @@ class Scheduler:
 
 
 def default_jobs(domain: DomainServices, bus: EventBus) -> list[Job]:
-    """The deployment's jobs: expiry sweep, expiring notices, retention purges, sagas."""
+    """The deployment's jobs: expiry sweep, expiring notices, retention purges, sagas,
+    auctions past their end."""
     return [
         Job(name="subscriptions.expire_due", interval=60, run=domain.subscriptions.expire_due),
         Job(name="subscriptions.notify_expiring", interval=600,
@@ -132,6 +133,7 @@ def default_jobs(domain: DomainServices, bus: EventBus) -> list[Job]:
             run=bus.purge_processed_marks),
         Job(name="users.recover_sagas", interval=300,
             run=lambda: domain.users.recover(min_age=120)),
+        Job(name="auctions.close_due", interval=5, run=domain.auctions.close_due),
     ]
 
 

@@ -107,6 +107,8 @@ wallets = sa.Table(
     sa.Column("user_id", sa.Text, primary_key=True),
     sa.Column("balance", sa.BigInteger, nullable=False, server_default=sa.text("0")),
     sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now),
+    # 0011: besitos held by open bids; `balance` (spendable) + `held` = what the user owns
+    sa.Column("held", sa.BigInteger, nullable=False, server_default=sa.text("0")),
     sa.CheckConstraint("balance >= 0", name="ck_wallets_balance_non_negative"),
 )
 
@@ -120,6 +122,9 @@ besitos_ledger = sa.Table(
     sa.Column("balance_after", sa.BigInteger, nullable=False),
     sa.Column("correlation_id", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now),
+    # 0011: change of `held` (a hold: amount -x, held_delta +x; a release: the reverse), so
+    # amount + held_delta is what the entry created (> 0) or spent (< 0)
+    sa.Column("held_delta", sa.BigInteger, nullable=False, server_default=sa.text("0")),
     sa.CheckConstraint("amount <> 0", name="ck_besitos_ledger_amount_non_zero"),
     sa.CheckConstraint("balance_after >= 0", name="ck_besitos_ledger_balance_non_negative"),
     sa.Index("ix_besitos_ledger_user_id", "user_id", "id"),
@@ -270,5 +275,6 @@ admin_audit = sa.Table(  # who did what, when, to whom (operator actions)
 )
 
 # every context's tables join this metadata (migrations and drift checks see them all)
+from yabot.storage.sql import tables_auctions as _auctions  # noqa: E402,F401
 from yabot.storage.sql import tables_economy as _economy  # noqa: E402,F401
 from yabot.storage.sql import tables_messaging as _messaging  # noqa: E402,F401
