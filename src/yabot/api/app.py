@@ -10,6 +10,7 @@ from yabot.api.auth import Authenticator
 from yabot.api.errors import install_error_handlers
 from yabot.api.middleware import RequestContextMiddleware
 from yabot.api.routes import (
+    auctions,
     besitos,
     economy,
     events,
@@ -26,7 +27,7 @@ from yabot.services.container import DomainServices
 API_PREFIX = "/api/v1"
 ROUTERS = [health.router]
 API_ROUTERS = [users.router, subscriptions.router, besitos.router, narrative.router,
-               events.router, shop.router, economy.router]
+               events.router, shop.router, economy.router, auctions.router]
 
 DESCRIPTION = """Internal API of YABOT for other services (admin panel, content tool,
 analytics). Every `/api/v1` route needs `Authorization: Bearer <JWT>` (`yabot token

@@ -126,13 +126,14 @@ class LedgerEntryOut(Out):
 
 class WalletOut(Out):
     user_id: str
-    balance: int
+    balance: int = Field(description="what the user can spend")
+    held: int = Field(0, description="besitos held by the user's open auction bids")
     entries: list[LedgerEntryOut] = Field(description="recent ledger entries, newest first")
     level: int | None = Field(None, description="level from lifetime besitos earned")
 
     @classmethod
-    def of(cls, wallet: WalletView, *, level: int | None = None) -> WalletOut:
-        return cls(user_id=wallet.user_id, balance=wallet.balance,
+    def of(cls, wallet: WalletView, *, level: int | None = None, held: int = 0) -> WalletOut:
+        return cls(user_id=wallet.user_id, balance=wallet.balance, held=held,
                    entries=[LedgerEntryOut.of(e) for e in wallet.entries], level=level)
 
 

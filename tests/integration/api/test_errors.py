@@ -74,7 +74,9 @@ async def test_openapi_documents_every_operation_and_error(api_embedded: ApiEnv)
         ("PUT", "/api/v1/user/{user_id}/subscription"), ("DELETE", "/api/v1/user/{user_id}"),
         ("GET", "/api/v1/user/{user_id}/besitos"), ("POST", "/api/v1/user/{user_id}/besitos"),
         ("GET", "/api/v1/narrative/{fragment_id}"), ("GET", "/api/v1/events/dead-letters"),
-        ("POST", "/api/v1/events/dead-letters/{dead_letter_id}/replay")}
+        ("POST", "/api/v1/events/dead-letters/{dead_letter_id}/replay"),
+        ("POST", "/api/v1/auctions"), ("GET", "/api/v1/auctions"),
+        ("GET", "/api/v1/auctions/{auction_id}"), ("POST", "/api/v1/auctions/{auction_id}/bids")}
     for path, item in spec["paths"].items():
         if not path.startswith("/api/v1"):
             continue

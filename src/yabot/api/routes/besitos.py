@@ -17,10 +17,12 @@ router = APIRouter(prefix="/user", tags=["besitos"], dependencies=[Depends(authe
 @router.get("/{user_id}/besitos", response_model=WalletOut, summary="Balance and ledger")
 async def get_besitos(user_id: UserId, besitos: BesitosDep, domain: Domain,
                       limit: Annotated[int, Query(ge=1, le=100)] = 10) -> WalletOut:
-    """The balance, the newest `limit` ledger entries and the level."""
+    """The spendable `balance`, what open bids hold (`held`), the newest `limit` ledger
+    entries and the level."""
     wallet = await besitos.wallet(user_id, limit=limit)
     level = await domain.economy.ranking.level(user_id)
-    return WalletOut.of(wallet, level=level.level)
+    _, held = await domain.holds.totals(user_id)
+    return WalletOut.of(wallet, level=level.level, held=held)
 
 
 @router.post("/{user_id}/besitos", response_model=BesitosResult, status_code=201,
