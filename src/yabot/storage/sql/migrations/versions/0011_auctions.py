@@ -2,14 +2,14 @@
 `besitos_ledger.held_delta`), so a wallet's `balance` + `held` is what its user owns.
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0010"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
