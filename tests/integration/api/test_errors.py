@@ -75,6 +75,12 @@ async def test_openapi_documents_every_operation_and_error(api_embedded: ApiEnv)
         ("GET", "/api/v1/user/{user_id}/besitos"), ("POST", "/api/v1/user/{user_id}/besitos"),
         ("GET", "/api/v1/narrative/{fragment_id}"), ("GET", "/api/v1/events/dead-letters"),
         ("POST", "/api/v1/events/dead-letters/{dead_letter_id}/replay"),
+        ("GET", "/api/v1/shop/items"), ("POST", "/api/v1/user/{user_id}/purchases"),
+        ("GET", "/api/v1/user/{user_id}/inventory"),
+        ("POST", "/api/v1/user/{user_id}/inventory/{item_id}/use"),
+        ("GET", "/api/v1/user/{user_id}/achievements"),
+        ("GET", "/api/v1/user/{user_id}/missions"), ("POST", "/api/v1/user/{user_id}/daily-gift"),
+        ("GET", "/api/v1/ranking"),
         ("POST", "/api/v1/auctions"), ("GET", "/api/v1/auctions"),
         ("GET", "/api/v1/auctions/{auction_id}"), ("POST", "/api/v1/auctions/{auction_id}/bids")}
     for path, item in spec["paths"].items():
