@@ -127,6 +127,10 @@ class BotSettings(BaseSettings):
     webhook_path: str = "/telegram/webhook"
     webhook_secret: SecretStr | None = None
     reaction_reward_besitos: int = Field(1, ge=0)
+    # the send queue: messages/s for the whole deployment, per chat, and a claim's lease
+    telegram_send_rate: float = Field(25.0, gt=0, le=100_000)
+    telegram_chat_rate: float = Field(1.0, gt=0, le=1000)
+    telegram_send_lease_seconds: float = Field(30.0, ge=1, le=3600)
 
     @field_validator("webhook_path")
     @classmethod

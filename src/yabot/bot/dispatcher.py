@@ -20,6 +20,7 @@ from yabot.bot.middlewares import (
     ThrottleMiddleware,
     UserContextMiddleware,
 )
+from yabot.bot.outgoing import CaptureReplies
 from yabot.bot.session import RetryPolicy, RetryRequests
 from yabot.services.container import DomainServices
 from yabot.settings import BotSettings
@@ -36,6 +37,7 @@ def create_bot(settings: BotSettings, *, session: BaseSession | None = None,
     """The Bot on `TELEGRAM_API_URL`, retrying 429/5xx/network errors."""
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(CaptureReplies())  # outermost: a captured reply is no API call
     session.middleware(RetryRequests(retry))
     if token is None:
         if settings.bot_token is None:

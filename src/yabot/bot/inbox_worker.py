@@ -1,4 +1,10 @@
-"""UpdateProcessor: runs the inbox's pending updates through the dispatcher, once each."""
+"""UpdateProcessor: runs the inbox's pending updates through the dispatcher, once each.
+
+While an update is handled its replies are captured (`bot/outgoing.py`); the done mark,
+its events, its replies (queue rows) and the activity bookkeeping then commit together,
+many updates per commit (leader/follower: a commit starts at once when none is running,
+and updates done meanwhile share the next). `on_commit` wakes the sender.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,17 @@ import asyncio
 import json
 import time
 from collections import deque
+from collections.abc import Callable
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
 from yabot.bot.inbox import Backoff, UpdateInbox, queue_for, user_of_payload
-from yabot.domain.events import BaseEvent
+from yabot.bot.outgoing import CAPTURE, Capture
 from yabot.logs import get_logger
+from yabot.services.messaging.update_commit import UpdateEffects, commit_updates
 from yabot.storage.sql.database import Database
-from yabot.storage.sql.updates import InboxRow, mark_done_in, mark_failed_in, pending_updates
+from yabot.storage.sql.updates import InboxRow, mark_failed_in, pending_updates
 
 log = get_logger(__name__)
 
@@ -28,7 +36,8 @@ class UpdateProcessor:
         self._queued: set[int] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._timers: deque[asyncio.TimerHandle] = deque(maxlen=10_000)
-        self._done: list[tuple[int, list[BaseEvent]]] = []
+        self._done: list[UpdateEffects] = []
+        self.on_commit: Callable[[], None] | None = None
         self._finisher: asyncio.Task[None] | None = None
         self.processed = 0
 
@@ -87,19 +96,22 @@ class UpdateProcessor:
     async def _process(self, row: InboxRow) -> None:
         attempt = row.attempts + 1
         start = time.perf_counter()
-        events: list[BaseEvent] = []  # activity events, with the outcome (also "error")
+        effects = UpdateEffects(update_id=row.update_id)  # filled by the middlewares
+        capture = Capture(chat_id=user_of_payload(row.payload))
+        token = CAPTURE.set(capture)
         try:
             update = Update.model_validate(json.loads(row.payload), context={"bot": self.bot})
             await self.dp.feed_update(self.bot, update, inbox_attempt=attempt,
-                                      event_sink=events)
+                                      update_effects=effects)
         except Exception as exc:
             final = attempt >= self.max_attempts
-            try:
+            try:  # the attempt's events (outcome "error") and the apology, if any
+                failed = UpdateEffects(events=effects.events, calls=capture.calls)
                 async with self.inbox.bus.transaction() as tx:
                     await mark_failed_in(tx.conn, row.update_id,
                                          f"{type(exc).__name__}: {exc}", final=final)
-                    if events:
-                        await tx.publish(*events)
+                    await commit_updates(tx, [failed], done=False)
+                self._committed(bool(failed.calls))
             except Exception as db_exc:  # the row stays pending: retried here or at start
                 log.error("could not record the failed attempt", update_id=row.update_id,
                           error=type(db_exc).__name__)
@@ -114,7 +126,10 @@ class UpdateProcessor:
             self._timers.append(asyncio.get_running_loop().call_later(
                 delay, self._requeue, retry))
             return
-        self._done.append((row.update_id, events))
+        finally:
+            CAPTURE.reset(token)
+        effects.calls = capture.calls
+        self._done.append(effects)
         if self._finisher is None or self._finisher.done():
             self._finisher = asyncio.create_task(self._finish())
         self.processed += 1
@@ -126,18 +141,20 @@ class UpdateProcessor:
             return  # stopping: it stays pending for the next start
         queue_for(self.queues, row, user_of_payload(row.payload)).put_nowait(row)
 
+    def _committed(self, queued: bool) -> None:
+        if queued and self.on_commit is not None:
+            self.on_commit()
+
     async def _finish(self) -> None:
-        """Mark processed updates done and publish their activity events, many per commit."""
+        """Commit processed updates (done marks, events, replies, bookkeeping) together."""
         while self._done:
             batch, self._done = self._done, []
-            ids = [update_id for update_id, _ in batch]
-            events = [e for _, evs in batch for e in evs]
+            ids = [e.update_id for e in batch if e.update_id is not None]
             for attempt in range(5):
                 try:
                     async with self.inbox.bus.transaction() as tx:
-                        await mark_done_in(tx.conn, ids)
-                        if events:
-                            await tx.publish(*events)
+                        queued = await commit_updates(tx, batch)
+                    self._committed(queued > 0)
                     break
                 except Exception as exc:  # left pending: processed again at the next start
                     log.error("could not mark updates processed", count=len(ids),

@@ -1,8 +1,9 @@
 """Update middlewares: errors (apology), throttle, services, user context, activity events.
 
 Registered on `dp.update` in that order (outermost first), after aiogram's own context
-and FSM middlewares. Handlers return an outcome string; the activity middleware publishes
-`user_activity` (and `command_executed` with the outcome for commands) after the handler.
+and FSM middlewares. Handlers return an outcome string; the activity middleware records the
+activity bookkeeping (last activity, command counts) and `command_executed` with the
+outcome in the update's effects, which the inbox worker commits with the done mark.
 """
 
 from __future__ import annotations
@@ -15,17 +16,14 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.types import Chat, TelegramObject, Update, User
 
+from yabot.bot.outgoing import CAPTURE
 from yabot.bot.texts import DEFAULT_LANGUAGE, language_of, t
 from yabot.domain.errors import NotFoundError
-from yabot.domain.events import (
-    CommandExecuted,
-    CommandExecutedPayload,
-    UserActivity,
-    UserActivityPayload,
-)
+from yabot.domain.events import CommandExecuted, CommandExecutedPayload
 from yabot.domain.views import TelegramUser
 from yabot.logs import get_logger
 from yabot.services.container import DomainServices
+from yabot.services.messaging.update_commit import UpdateEffects, commit_updates
 
 log = get_logger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -45,6 +43,9 @@ class ErrorMiddleware(BaseMiddleware):
                       error=f"{type(exc).__name__}: {exc}")
             chat: Chat | None = data.get("event_chat")
             bot: Bot | None = data.get("bot")
+            capture = CAPTURE.get()
+            if capture is not None:  # replies made before the failure are not sent
+                capture.calls.clear()
             if chat is not None and bot is not None and data.get("inbox_attempt", 1) == 1:
                 try:
                     await bot.send_message(chat.id, t("apology", data.get("lang",
@@ -132,7 +133,7 @@ def _command(event: TelegramObject) -> tuple[str, str | None] | None:
 
 
 class ActivityMiddleware(BaseMiddleware):
-    """After the handler: `user_activity`, plus `command_executed` with the outcome."""
+    """After the handler: last activity, command count and `command_executed` (outcome)."""
 
     async def __call__(self, handler: Handler, event: TelegramObject,
                        data: dict[str, Any]) -> Any:
@@ -142,28 +143,31 @@ class ActivityMiddleware(BaseMiddleware):
             outcome = result if isinstance(result, str) else "ok"
             return result
         finally:
-            await self._publish(event, data, outcome)
+            await self._record(event, data, outcome)
 
     @staticmethod
-    async def _publish(event: TelegramObject, data: dict[str, Any], outcome: str) -> None:
+    async def _record(event: TelegramObject, data: dict[str, Any], outcome: str) -> None:
         user: User | None = data.get("event_from_user")
-        if user is None or data.get("user_ctx") is None or not isinstance(event, Update):
+        if user is None or user.is_bot or not isinstance(event, Update):
             return
-        uid, command = str(user.id), _command(event)
-        events: list[Any] = [UserActivity(user_id=uid, payload=UserActivityPayload(
-            activity=event.event_type, details={"update_id": event.update_id,
-                                                "outcome": outcome}))]
-        if command is not None:
-            events.append(CommandExecuted(user_id=uid, payload=CommandExecutedPayload(
-                command=command[0], args=command[1], outcome=outcome)))
-        sink = data.get("event_sink")
-        if isinstance(sink, list):  # the inbox commits them with the update's "done" mark
-            sink.extend(events)
+        effects = data.get("update_effects")
+        own = not isinstance(effects, UpdateEffects)
+        if not isinstance(effects, UpdateEffects):
+            effects = UpdateEffects()
+        effects.from_chat = user.id
+        if data.get("user_ctx") is not None:
+            effects.user_id, command = str(user.id), _command(event)
+            if command is not None:
+                effects.command = command[0]
+                effects.events.append(CommandExecuted(
+                    user_id=effects.user_id, payload=CommandExecutedPayload(
+                        command=command[0], args=command[1], outcome=outcome)))
+        if not own:  # the inbox worker commits it with the update's done mark
             return
         services: DomainServices = data["services"]
-        try:  # the reply is out already: a failure here must not fail the update
+        try:  # outside the inbox (the terminal chat): a commit of its own
             async with services.users.bus.transaction() as tx:
-                await tx.publish(*events)
-        except Exception as exc:
-            log.error("activity events not published", user_id=uid,
+                await commit_updates(tx, [effects], done=False)
+        except Exception as exc:  # the reply is out already: this must not fail the update
+            log.error("activity not recorded", user_id=user.id,
                       error=f"{type(exc).__name__}: {exc}")

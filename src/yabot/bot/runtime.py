@@ -19,12 +19,15 @@ from yabot.bot.inbox import UpdateInbox
 from yabot.bot.inbox_worker import UpdateProcessor
 from yabot.bot.notify import Notifier
 from yabot.bot.observe import CountBotApiCalls
+from yabot.bot.outgoing import telegram_send
 from yabot.bot.polling import Poller
 from yabot.bot.webhook import create_webhook_router, set_webhook, webhook_url
 from yabot.events.bus import EventBus
 from yabot.logs import get_logger
 from yabot.observability.metrics import Metrics
 from yabot.services.container import DomainServices
+from yabot.services.messaging.pacing import create_limiter
+from yabot.services.messaging.sender import Sender, SenderConfig
 from yabot.settings import Settings
 from yabot.storage.manager import ComponentHealth
 from yabot.storage.sql.database import Database
@@ -48,6 +51,12 @@ class BotRuntime:
         self.notifier.register(bus)
         self.processor = UpdateProcessor(inbox=self.inbox, db=db, dispatcher=self.dispatcher,
                                          bot=self.bot)
+        bot_cfg = settings.bot
+        self.sender = Sender(db, telegram_send(self.bot), config=SenderConfig(
+            rate=bot_cfg.telegram_send_rate, chat_rate=bot_cfg.telegram_chat_rate,
+            lease=bot_cfg.telegram_send_lease_seconds),
+            limiter=create_limiter(settings.redis, bot_cfg.telegram_send_rate))
+        self.processor.on_commit = self.sender.wake
         self.webhook = settings.bot.bot_mode == "webhook"
         self.poller = None if self.webhook else Poller(self.bot, self.inbox)
         self._webhook_task: asyncio.Task[None] | None = None
@@ -67,8 +76,8 @@ class BotRuntime:
             purged = await purge_done(self.db, KEEP_PROCESSED)
             if purged:
                 log.info("old processed updates purged", count=purged)
+        self.sender.start()  # first: what an earlier run committed goes out
         await self.processor.start()
-        self.notifier.attach(self.bot)
         if self.webhook:
             assert self.settings.webhook_base_url
             assert self.settings.webhook_secret
@@ -84,7 +93,8 @@ class BotRuntime:
         """`bot`: up once started; the webhook registration and the update queue as detail
         (Telegram being unreachable is not a reason to take the API out of service)."""
         detail: dict[str, object] = {"pending_updates": self.processor.pending(),
-                                     "processed": self.processor.processed}
+                                     "processed": self.processor.processed,
+                                     "messages_sent": self.sender.stats.sent}
         if self._webhook_task is not None:
             detail["webhook"] = "set" if self._webhook_task.done() else "registering"
         return {"bot": ComponentHealth(status="up" if self._started else "down",
@@ -100,10 +110,11 @@ class BotRuntime:
             await asyncio.gather(self._webhook_task, return_exceptions=True)
 
     async def stop(self) -> None:
-        """Finish in-flight updates and notices, then close the FSM storage and the session."""
+        """Finish in-flight updates, then the sends in flight (the queue keeps the rest),
+        then close the FSM storage and the session."""
         await self.stop_intake()
         await self.processor.stop()
-        await self.notifier.detach()
+        await self.sender.stop()
         with contextlib.suppress(Exception):
             await self.storage.close()
         await self.bot.session.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,8 @@ from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import TelegramType
 
 from yabot.logs import get_logger
+
+DIRECT: ContextVar[bool] = ContextVar("yabot_direct_send", default=False)
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -44,15 +47,16 @@ class RetryPolicy:
 
 
 class RetryRequests(BaseRequestMiddleware):
-    """Retry every method but `getUpdates` (the polling loop has its own backoff)."""
+    """Retry every method but `getUpdates` and the send queue's calls (`DIRECT` set): they
+    have their own backoff."""
 
     def __init__(self, policy: RetryPolicy | None = None) -> None:
         self.policy = policy or RetryPolicy()
 
     async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
                        method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
-        if isinstance(method, GetUpdates):  # the polling loop backs off on its own
-            return await make_request(bot, method)  # type: ignore[arg-type]
+        if isinstance(method, GetUpdates) or DIRECT.get():  # both retry on their own
+            return await make_request(bot, method)
         attempt = 1
         while True:
             try:

@@ -25,10 +25,11 @@ def test_health_and_metrics_show_the_bot(tmp_path: Path) -> None:
             assert status == 200, body
             return body["components"]["bot"]  # type: ignore[no-any-return]
 
-        assert fake.wait_for(lambda: bot_health()["detail"]["processed"] == 1)  # type: ignore[index]
+        assert fake.wait_for(lambda: bot_health()["detail"]["messages_sent"] == 1)  # type: ignore[index]
         bot = bot_health()
         assert bot["status"] == "up" and bot["backend"] == "webhook", bot
-        assert bot["detail"] == {"pending_updates": 0, "processed": 1, "webhook": "set"}, bot
+        assert bot["detail"] == {"pending_updates": 0, "processed": 1, "messages_sent": 1,
+                                 "webhook": "set"}, bot
         status, text = http("GET", svc.base + "/metrics")
         assert status == 200
     calls = "yabot_bot_api_calls_total"

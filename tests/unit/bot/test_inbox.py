@@ -19,9 +19,12 @@ from yabot.bot.inbox import Backoff, UpdateInbox
 from yabot.bot.inbox_worker import UpdateProcessor
 from yabot.bot.local_session import LocalSession
 from yabot.bot.middlewares import ErrorMiddleware
+from yabot.bot.outgoing import telegram_send
 from yabot.bot.webhook import SECRET_HEADER, create_webhook_router
+from yabot.services.messaging.sender import Sender, SenderConfig
 from yabot.settings import BotSettings
 from yabot.storage.sql.tables import event_log
+from yabot.storage.sql.tables_messaging import outgoing_messages
 from yabot.storage.sql.updates import update_status
 
 
@@ -67,6 +70,25 @@ def processor(env: InboxEnv, inbox: UpdateInbox, recorder: Recorder,
                            backoff=Backoff(base=0.01, cap=0.05))
 
 
+async def queued_count(env: InboxEnv) -> int:
+    async with env.db.read() as conn:
+        return int((await conn.execute(sa.select(sa.func.count()).select_from(
+            outgoing_messages).where(outgoing_messages.c.status == "queued"))).scalar_one())
+
+
+async def send_queued(env: InboxEnv, proc: UpdateProcessor) -> None:
+    """Run the sender over the processor's bot until the queue is empty."""
+    sender = Sender(env.db, telegram_send(proc.bot),
+                    config=SenderConfig(rate=1000, chat_rate=1000, idle_poll=0.02))
+    sender.start()
+    for _ in range(500):
+        if await queued_count(env) == 0 and sender.stats.sent:
+            break
+        await asyncio.sleep(0.02)
+    await sender.stop()
+    assert await queued_count(env) == 0
+
+
 async def test_recorded_once_with_update_received(inbox_env: InboxEnv) -> None:
     inbox = UpdateInbox(inbox_env.bus)
     assert await inbox.record(update(1, "hola"))
@@ -90,6 +112,9 @@ async def test_leftovers_processed_at_start_and_failures_retried(inbox_env: Inbo
     await wait_done(inbox_env, 1, 2, 3, 4)
     await proc.stop()
     assert sorted(recorder.seen) == ["cuatro", "flaky dos", "tres", "uno"]
+    assert session.sent.empty()  # replies are queue rows, committed with the done marks
+    assert await queued_count(inbox_env) == 5  # four echoes and one apology
+    await send_queued(inbox_env, proc)
     replies = []
     while not session.sent.empty():
         replies.append(session.sent.get_nowait().text or "")

@@ -93,7 +93,7 @@ class Settlement:
 
     sent: list[int]
     failed: list[tuple[int, str]]
-    retry: list[tuple[int, datetime]]  # back to the queue, not before the given time
+    retry: list[tuple[int, datetime, int]]  # back to the queue: not before, attempts added
     released: list[int]  # claimed but not tried (shutdown): back to the queue as they were
     blocked: list[tuple[int, int]]  # (row id, chat id): the user blocked the bot (403)
 
@@ -112,8 +112,9 @@ async def settle(conn: AsyncConnection, s: Settlement, *, now: datetime) -> None
             claim_until=None), [{"mid": i, "err": e[:500]} for i, e in s.failed])
     if s.retry:
         await conn.execute(t.update().where(t.c.id == sa.bindparam("mid")).values(
-            status="queued", not_before=sa.bindparam("nb"), attempts=t.c.attempts + 1,
-            claimed_by=None, claim_until=None), [{"mid": i, "nb": at} for i, at in s.retry])
+            status="queued", not_before=sa.bindparam("nb"),
+            attempts=t.c.attempts + sa.bindparam("bump"), claimed_by=None, claim_until=None),
+            [{"mid": i, "nb": at, "bump": n} for i, at, n in s.retry])
     if s.released:
         await conn.execute(t.update().where(t.c.id.in_(s.released)).values(
             status="queued", claimed_by=None, claim_until=None))

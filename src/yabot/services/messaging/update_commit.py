@@ -1,0 +1,54 @@
+"""What handling one update leaves to commit, and the one transaction that commits it for
+many updates at once: done marks, events, replies (queue rows), activity bookkeeping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from yabot.domain.clock import utcnow
+from yabot.domain.events import BaseEvent
+from yabot.events.bus import Publisher
+from yabot.storage.sql.repositories import messaging as repo
+from yabot.storage.sql.repositories.update_activity import count_commands, touch_last_activity
+from yabot.storage.sql.updates import mark_done_in
+
+
+@dataclass
+class UpdateEffects:
+    """Filled while an update is handled (middlewares, captured replies)."""
+
+    update_id: int | None = None
+    events: list[BaseEvent] = field(default_factory=list)
+    calls: list[tuple[int, str, str]] = field(default_factory=list)  # chat, method, params
+    user_id: str | None = None  # a registered user: last activity
+    from_chat: int | None = None  # the user who wrote (unblocked if they had blocked us)
+    command: str | None = None
+    at: datetime = field(default_factory=utcnow)
+
+
+async def commit_updates(tx: Publisher, batch: list[UpdateEffects], *,
+                         done: bool = True) -> int:
+    """Write the batch in `tx` (the caller commits). Returns how many messages were queued."""
+    if done:
+        ids = [e.update_id for e in batch if e.update_id is not None]
+        if ids:
+            await mark_done_in(tx.conn, ids)
+    events = [ev for e in batch for ev in e.events]
+    if events:
+        await tx.publish(*events)
+    await repo.unblock(tx.conn, sorted({e.from_chat for e in batch if e.from_chat is not None}))
+    last: dict[str, datetime] = {}
+    counts: dict[tuple[str, str], tuple[int, datetime]] = {}
+    for e in batch:
+        if e.user_id is None:
+            continue
+        last[e.user_id] = max(e.at, last.get(e.user_id, e.at))
+        if e.command is not None:
+            n, _ = counts.get((e.user_id, e.command), (0, e.at))
+            counts[(e.user_id, e.command)] = (n + 1, e.at)
+    await touch_last_activity(tx.conn, last)
+    await count_commands(tx.conn, counts)
+    rows = [repo.message_row(chat_id=chat, method=method, params=params, kind="reply")
+            for e in batch for chat, method, params in e.calls]
+    return len(await repo.insert_messages(tx.conn, rows))
