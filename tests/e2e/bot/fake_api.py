@@ -29,6 +29,7 @@ class FakeBotAPI:
         self.failures: list[tuple[str, int, int, int | None]] = []  # method, n, status, after
         self.updates: list[dict[str, Any]] = []
         self.stale: list[dict[str, Any]] = []  # served once more whatever the offset
+        self.held: dict[str, float] = {}  # method -> seconds: answered late, 502, not recorded
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         self._mid = 1000
@@ -54,6 +55,11 @@ class FakeBotAPI:
         """The next `times` calls of `method` fail with `status` (429: with retry_after)."""
         with self.lock:
             self.failures.append((method.lower(), times, status, retry_after))
+
+    def hold(self, method: str, seconds: float) -> None:
+        """Calls of `method` hang for `seconds`, then fail 502 (nothing delivered)."""
+        with self.lock:
+            self.held[method.lower()] = seconds
 
     def push(self, *updates: dict[str, Any]) -> None:
         with self.lock:
@@ -159,6 +165,16 @@ class FakeBotAPI:
             def do_POST(self) -> None:
                 method = urlparse(self.path).path.rstrip("/").split("/")[-1].lower()
                 params = self._params()
+                with fake.lock:
+                    held = fake.held.get(method)
+                    if held is not None:
+                        fake.calls.append(("held:" + method, params))
+                if held is not None:
+                    time.sleep(held)
+                    self.send_response(502)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 with fake.changed:
                     failure = fake._failure(method)
                     if failure is None:
