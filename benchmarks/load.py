@@ -30,11 +30,13 @@ from load_env import (
     JWT_SECRET,
     SECRET,
     Backend,
+    Baseline,
     Sink,
     Yabot,
     cleanup,
     proc_sample,
 )
+from load_users import DEFAULT_MIX
 
 REPLYING = {"start", "choice", "menu", "reaction", "besitos"}
 
@@ -96,7 +98,7 @@ def match(sent: list[list[Any]], records: list[list[Any]]) -> dict[str, Any]:
     return {"latencies": latencies, "missing": missing, "errors": errors}
 
 
-def run_step(sink: Sink, yabots: list[Yabot], cfg: dict[str, Any]) -> dict[str, Any]:
+def run_step(sink: Sink, yabots: list[Any], cfg: dict[str, Any]) -> dict[str, Any]:
     before = [proc_sample(y.proc.pid) for y in yabots if y.proc]
     sink_before = proc_sample(sink.proc.pid) if sink.proc else (0.0, 0.0)
     mark = len(sink.records())
@@ -135,14 +137,18 @@ HEADER = (f"{'offered':>8} {'upd/s':>9} {'p50 ms':>8} {'p99 ms':>9} {'API p99':>
           f"{'loadgen':>7}")
 
 
-def base_config(yabots: list[Yabot], users: int, uid0: int) -> dict[str, Any]:
+def base_config(yabots: list[Any], users: int, uid0: int) -> dict[str, Any]:
+    """The load generator's settings; baselines have no internal API, so no API reads."""
+    baseline = any(isinstance(y, Baseline) for y in yabots)
+    mix = {k: v for k, v in DEFAULT_MIX.items() if k != "api"} if baseline else DEFAULT_MIX
     return {"hooks": [y.base + "/telegram/webhook" for y in yabots],
             "apis": [y.base for y in yabots], "secret": SECRET, "jwt_secret": JWT_SECRET,
-            "uid0": uid0, "users": users, "think": 2.0}
+            "uid0": uid0, "users": users, "think": 2.0, "mix": mix}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--target", choices=["yabot", "bare", "naive"], default="yabot")
     parser.add_argument("--backend", choices=["embedded", "pg-redis"], default="embedded")
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--users", type=int, default=10_000)
@@ -150,11 +156,14 @@ def main() -> None:
     parser.add_argument("--step-seconds", type=float, default=20)
     parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for yabot")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, db)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="yabot-load-"))
     extra = dict(item.split("=", 1) for item in args.env)
     sink, backend = Sink(tmp).start(), Backend(args.backend, tmp).start()
-    yabots = [Yabot(tmp, sink, backend, extra) for _ in range(args.processes)]
+    yabots: list[Any] = [Yabot(tmp, sink, backend, extra) if args.target == "yabot"
+                         else Baseline(args.target, tmp, sink, backend)
+                         for _ in range(args.processes)]
     steps: list[dict[str, Any]] = []
     try:
         for y in yabots:
@@ -167,7 +176,7 @@ def main() -> None:
               f"{reg['achieved']:.1f} updates/s, p99 {reg['p99_ms']:.0f} ms, "
               f"errors {reg['errors']}, no reply {reg['no_reply']}")
         registered, next_id = reg["registered"], 1 + args.users
-        print(f"backend {args.backend}, {args.processes} process(es), {args.users} users, "
+        print(f"{args.target} on {args.backend}, {args.processes} process(es), {args.users} users, "
               f"{args.step_seconds:g} s per step\n{HEADER}")
         for rate in (float(r) for r in args.rates.split(",")):
             cfg = {**base_config(yabots, args.users, 5_000_000), "rate": rate,
@@ -181,13 +190,14 @@ def main() -> None:
                 print(f"saturated at {rate:g} updates/s offered")
                 break
         if args.out:
-            args.out.write_text(json.dumps({"backend": args.backend, "processes":
+            args.out.write_text(json.dumps({"target": args.target, "backend": args.backend,
+                                            "processes":
                                             args.processes, "users": args.users,
                                             "registration": {k: v for k, v in reg.items()
                                                              if k != "registered"},
                                             "steps": steps}, indent=1))
     finally:
-        cleanup(tmp, *yabots, sink, backend)
+        cleanup(tmp, *yabots, sink, backend, keep=args.keep)
 
 
 if __name__ == "__main__":

@@ -193,10 +193,46 @@ class Yabot:
                 self.proc.wait()
 
 
-def cleanup(tmp: Path, *parts: Any) -> None:
+def cleanup(tmp: Path, *parts: Any, keep: bool = False) -> None:
     for part in parts:
         try:
             part.stop()
         except Exception as exc:  # keep tearing down the rest
             print(f"cleanup: {type(part).__name__}: {exc}", file=sys.stderr)
-    shutil.rmtree(tmp, ignore_errors=True)
+    if keep:
+        print(f"kept {tmp}", file=sys.stderr)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@dataclass
+class Baseline:
+    """`bare` aiogram or the `naive` reference design (benchmarks/baselines.py)."""
+
+    kind: str
+    tmp: Path
+    sink: Sink
+    backend: Backend
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60) -> Baseline:
+        args = [sys.executable, str(HERE / "baselines.py"), self.kind, str(self.port),
+                self.sink.url]
+        if self.kind == "naive":
+            if self.backend.redis is None:
+                self.backend.start_redis()
+            args += [f"redis://127.0.0.1:{self.backend.redis_port}/0",
+                     str(self.tmp / "naive.db")]
+        log = open(self.tmp / f"{self.kind}.log", "ab")  # noqa: SIM115 - child's stdout
+        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        ok = wait_until(lambda: http_status(self.base + "/health/ready") == 200, timeout)
+        assert ok, f"{self.kind} did not start"
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+        Yabot.stop(self, sig, timeout)  # type: ignore[arg-type]
