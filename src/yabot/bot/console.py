@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from aiogram import Bot, Dispatcher
 from aiogram.types import Message, Update
 
+from yabot.bot.auction_notices import AuctionNotifier
 from yabot.bot.dispatcher import create_bot, create_dispatcher
 from yabot.bot.fsm import create_storage
 from yabot.bot.local_session import LocalSession
@@ -156,15 +157,20 @@ class ChatSession:
         # its own group: a chat next to `yabot run` (on Redis) never takes the bot's notices
         self.notifier = Notifier(domain, group="bot-notify-chat", only_user=str(user_id))
         self.notifier.register(bus)
+        self.auction_notifier = AuctionNotifier(domain, group="bot-auction-notify-chat",
+                                                only_user=str(user_id))
+        self.auction_notifier.register(bus)
         self.console = ChatConsole(dispatcher=dispatcher, bot=self.bot, session=self.session,
                                    user_id=user_id, stdin=stdin, stdout=stdout)
         self.dispatcher = dispatcher
 
     async def run(self) -> int:
         self.notifier.attach(self.bot)
+        self.auction_notifier.attach(self.bot)
         try:
             return await self.console.run()
         finally:
             await self.notifier.detach(timeout=1.0)
+            await self.auction_notifier.detach()
             await self.console.drain()
             await self.dispatcher.storage.close()

@@ -13,6 +13,7 @@ from datetime import timedelta
 from aiogram import Bot
 from fastapi import APIRouter
 
+from yabot.bot.auction_notices import AuctionNotifier
 from yabot.bot.dispatcher import create_bot, create_dispatcher
 from yabot.bot.fsm import create_storage
 from yabot.bot.inbox import UpdateInbox
@@ -49,6 +50,7 @@ class BotRuntime:
         self.inbox = UpdateInbox(bus, metrics)
         self.notifier = Notifier(domain)
         self.notifier.register(bus)
+        AuctionNotifier(domain).register(bus)  # notices on the durable send queue
         self.processor = UpdateProcessor(inbox=self.inbox, db=db, dispatcher=self.dispatcher,
                                          bot=self.bot)
         bot_cfg = settings.bot

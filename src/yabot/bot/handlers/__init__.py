@@ -1,15 +1,15 @@
-"""The bot's routers, in matching order: commands and menu, story, economy, reactions,
-fallback."""
+"""The bot's routers, in matching order: commands and menu, story, economy, auctions,
+reactions, fallback."""
 
 from __future__ import annotations
 
 from aiogram import Router
 
-from yabot.bot.handlers import commands, economy, fallback, reactions, story
+from yabot.bot.handlers import auctions, commands, economy, fallback, reactions, story
 
 
 def build_router() -> Router:
     root = Router(name="yabot")
-    root.include_routers(commands.router, story.router, economy.router, reactions.router,
-                         fallback.router)
+    root.include_routers(commands.router, story.router, economy.router, auctions.router,
+                         reactions.router, fallback.router)
     return root

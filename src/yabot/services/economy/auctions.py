@@ -46,7 +46,7 @@ class AuctionStore(Protocol):
     async def get(self, auction_id: str, *, tx: Publisher | None = None,
                   lock: bool = False) -> AuctionView | None: ...
     async def listing(self, *, status: AuctionStatus | None = None,
-                   limit: int = 50) -> list[AuctionView]: ...
+                      limit: int = 50) -> list[AuctionView]: ...
     async def bid_by_key(self, tx: Publisher, auction_id: str, user_id: str,
                          key: str) -> Bid | None: ...
     async def add_bid(self, tx: Publisher, auction_id: str, user_id: str, amount: int,
@@ -92,8 +92,13 @@ class AuctionService:
         return auction
 
     async def listing(self, *, status: AuctionStatus | None = None,
-                   limit: int = 50) -> list[AuctionView]:
+                      limit: int = 50) -> list[AuctionView]:
         return await self.store.listing(status=status, limit=limit)
+
+    async def item_name(self, item_id: str) -> str:
+        """The item's display name (its id when the item is gone from the catalogue)."""
+        item = await self.items.get(item_id)
+        return item_id if item is None else item.name
 
     async def bids(self, auction_id: str, *, limit: int = 50) -> list[Bid]:
         await self.get(auction_id)

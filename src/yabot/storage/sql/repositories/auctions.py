@@ -76,7 +76,7 @@ class AuctionRepository:
             return await _get(conn, auction_id)
 
     async def listing(self, *, status: AuctionStatus | None = None,
-                   limit: int = 50) -> list[AuctionView]:
+                      limit: int = 50) -> list[AuctionView]:
         """Open ones soonest-ending first; otherwise newest first."""
         query = sa.select(auctions, _BIDS).limit(limit)
         if status is not None:
