@@ -11,6 +11,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    field_validator,
     model_validator,
 )
 
@@ -58,6 +59,21 @@ class PreferencesUpdate(BaseModel):
     notifications_enabled: bool = Field(None, strict=True)  # type: ignore[assignment]
     theme: str = Field(None, pattern=r"^[a-z0-9_-]{1,32}$",  # type: ignore[assignment]
                        examples=["dark"])
+    # the economy: appear in GET /ranking; the timezone of the user's day (IANA name)
+    show_in_ranking: bool = Field(None, strict=True)  # type: ignore[assignment]
+    timezone: str = Field(None, max_length=64,  # type: ignore[assignment]
+                          examples=["America/Mexico_City"])
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str | None) -> str | None:
+        if v is not None:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+            try:
+                ZoneInfo(v)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown timezone {v!r}") from None
+        return v
 
     @model_validator(mode="after")
     def _not_empty(self) -> PreferencesUpdate:
