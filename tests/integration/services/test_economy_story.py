@@ -4,6 +4,7 @@ reaction rules the economy adds (daily cap, VIP multiplier), on the embedded def
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -16,6 +17,7 @@ from yabot.services.subscriptions.service import SubscriptionService
 from yabot.services.workflow.coordinator import CoordinatorService
 from yabot.settings import EconomySettings
 from yabot.storage.sql.tables import event_log, hint_unlocks
+from yabot.storage.sql.tables_economy import user_missions
 
 
 async def _types(env: Env, user: str) -> list[str]:
@@ -118,3 +120,19 @@ async def test_reaction_cap_and_vip_multiplier(env: Env) -> None:
     await coordinator.stop()
     assert await econ.balanced("203") == 3  # capped at 3 rewards a day
     assert await econ.balanced("204") == 6  # 3 rewards × 2 for a VIP
+
+
+async def test_the_day_end_expires_unfinished_missions(env: Env) -> None:
+    econ = build_econ(env, missions_per_day=2)
+    await env.add_user("205")
+    lines = await econ.economy.missions.assign_today("205")
+    assert len(lines) == 2 and {m.status for m in lines} == {"active"}
+    assert await econ.economy.missions.expire_due() == 0  # the day has not ended
+    async with env.stores.sql.write() as conn:
+        await conn.execute(user_missions.update().where(user_missions.c.user_id == "205")
+                           .values(expires_at=datetime(2000, 1, 1, tzinfo=UTC)))
+    assert {m.status for m in await econ.economy.missions.today("205")} == {"expired"}
+    assert await econ.economy.missions.expire_due() == 2
+    again = await econ.economy.missions.assign_today("205")  # no new missions today
+    assert [(m.mission_id, m.status) for m in again] == [(m.mission_id, "expired")
+                                                         for m in lines]

@@ -22,7 +22,7 @@ from yabot.storage.sql.tables import scheduled_jobs, subscriptions
 
 WORKER = Path(__file__).with_name("scheduler_worker.py")
 JOBS = {"subscriptions.expire_due", "subscriptions.notify_expiring", "events.purge_event_log",
-        "events.purge_processed_marks", "users.recover_sagas"}
+        "events.purge_processed_marks", "users.recover_sagas", "economy.expire_missions"}
 FREQUENT = {"auctions.close_due"}  # every 5 s: may run again within the test's window
 
 

@@ -123,7 +123,7 @@ class Scheduler:
 
 def default_jobs(domain: DomainServices, bus: EventBus) -> list[Job]:
     """The deployment's jobs: expiry sweep, expiring notices, retention purges, sagas,
-    auctions past their end."""
+    auctions past their end, the day's unfinished missions."""
     return [
         Job(name="subscriptions.expire_due", interval=60, run=domain.subscriptions.expire_due),
         Job(name="subscriptions.notify_expiring", interval=600,
@@ -134,6 +134,8 @@ def default_jobs(domain: DomainServices, bus: EventBus) -> list[Job]:
         Job(name="users.recover_sagas", interval=300,
             run=lambda: domain.users.recover(min_age=120)),
         Job(name="auctions.close_due", interval=5, run=domain.auctions.close_due),
+        Job(name="economy.expire_missions", interval=300,
+            run=domain.economy.missions.expire_due),
     ]
 
 
