@@ -64,6 +64,10 @@ def test_the_demo_pack_has_what_the_contract_asks() -> None:
     assert pack.missions and all(m.rule.event in EVENT_TYPES for m in pack.missions)
     assert {m.rule.event for m in pack.missions} & {"reaction_detected", "decision_made"}
     assert pack.trivia and all(q.question.endswith("?") and q.reward > 0 for q in pack.trivia)
+    # rewards only from reactions, choices, missions, achievements and trivia: never buying
+    spending = {"item_purchased", "item_used", "auction_won", "besitos_spent"}
+    assert all(a.reward == 0 for a in pack.achievements if a.rule.event in spending)
+    assert all(m.rule.event not in spending for m in pack.missions)
 
 
 def test_diff_tells_added_from_changed() -> None:
