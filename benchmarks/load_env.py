@@ -97,26 +97,39 @@ class Sink:
 
 @dataclass
 class Backend:
-    """The stores: `embedded` (SQLite + embedded documents + in-process bus) or `pg-redis`."""
+    """The stores. `kind`: `embedded` (SQLite, embedded documents, in-process bus) or
+    `pg-redis`; `private_pg` runs a PostgreSQL cluster of our own (initdb in the temp dir, so
+    a drill may restart it); `mongo` adds an nx-27017 document store."""
 
     kind: str
     tmp: Path
+    private_pg: bool = False
+    mongo: bool = False
     env: dict[str, str] = field(default_factory=dict)
     redis: subprocess.Popen[bytes] | None = None
     redis_port: int = 0
     database: str = ""
+    admin_url: str = PG_ADMIN
+    pg_port: int = 0
+    nx: subprocess.Popen[bytes] | None = None
+    nx_port: int = 0
+    pg_ctl: list[str] = field(default_factory=list)
 
     def start(self) -> Backend:
+        self.env = {"SQLITE_DATABASE_PATH": str(self.tmp / "yabot.db")}
+        if self.mongo:
+            self.start_mongo()
+            self.env["MONGODB_URI"] = f"mongodb://127.0.0.1:{self.nx_port}"
         if self.kind == "embedded":
-            self.env = {"SQLITE_DATABASE_PATH": str(self.tmp / "yabot.db")}
             return self
         self.start_redis()
+        if self.private_pg:
+            self.init_postgres()
         self.database = f"yabot_bench_{uuid.uuid4().hex[:12]}"
         self.psql(f'CREATE DATABASE "{self.database}"')
-        base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-        self.env = {"DATABASE_URL": f"{base}/{self.database}",
-                    "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
-                    "SQLITE_DATABASE_PATH": str(self.tmp / "unused.db")}
+        base = self.admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+        self.env.update(DATABASE_URL=f"{base}/{self.database}",
+                        REDIS_URL=f"redis://127.0.0.1:{self.redis_port}/0")
         return self
 
     def start_redis(self) -> None:
@@ -132,14 +145,57 @@ class Backend:
             self.redis.send_signal(sig)
             self.redis.wait()
 
+    def start_mongo(self) -> None:
+        self.nx_port = self.nx_port or free_port()
+        data = self.tmp / "nx-data"
+        data.mkdir(exist_ok=True)
+        self.nx = subprocess.Popen(
+            [str(Path(sys.executable).parent / "nx-27017"), "--host", "127.0.0.1", "--port",
+             str(self.nx_port), "--data-dir", str(data), "--pid-file",
+             str(self.tmp / "nx.pid"), "--log-file", str(self.tmp / "nx.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        assert wait_until(lambda: _port_open(self.nx_port), 20), "nx-27017 did not start"
+
+    def kill_mongo(self) -> None:
+        if self.nx and self.nx.poll() is None:
+            self.nx.kill()
+            self.nx.wait()
+
+    def init_postgres(self) -> None:
+        """A private cluster owned by the postgres user, on a free port (trust auth)."""
+        bin_dir = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+        self.pg_port = free_port()
+        data = self.tmp / "pgdata"
+        subprocess.run(["install", "-d", "-o", "postgres", "-m", "700", str(data)], check=True)
+        subprocess.run(["chmod", "755", str(self.tmp)], check=True)
+        subprocess.run(["runuser", "-u", "postgres", "--", str(bin_dir / "initdb"), "-D",
+                        str(data), "-A", "trust", "-U", "postgres"], check=True,
+                       capture_output=True)
+        self.pg_ctl = [str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l",
+                       str(data / "log"), "-o",
+                       f"-p {self.pg_port} -k {data} -c listen_addresses=127.0.0.1"]
+        self.postgres("start")
+        self.admin_url = f"postgresql://postgres@127.0.0.1:{self.pg_port}/postgres"
+
+    def postgres(self, action: str) -> None:
+        """`start`, `stop` or `restart` the private cluster (fast shutdown)."""
+        args = [*self.pg_ctl[:1], action, *self.pg_ctl[1:]]
+        if action != "start":
+            args += ["-m", "fast"]
+        subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True,
+                       capture_output=True)
+
     def psql(self, sql: str) -> None:
-        subprocess.run(["psql", PG_ADMIN, "-q", "-c", sql], check=True,
+        subprocess.run(["psql", self.admin_url, "-q", "-c", sql], check=True,
                        capture_output=True)
 
     def stop(self) -> None:
         self.kill_redis()
-        if self.database:
+        self.kill_mongo()
+        if self.database and not self.private_pg:
             self.psql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        if self.private_pg:
+            self.postgres("stop")
 
 
 def _port_open(port: int) -> bool:
