@@ -91,7 +91,8 @@ def run_drill(drill: Drill, args: argparse.Namespace) -> dict[str, Any]:
         timeline.start()
         cfg = {**base_config(procs, args.users, 6_000_000), "rate": args.rate,
                "seconds": args.seconds, "registered": registered,
-               "first_update_id": 1 + args.users, "seed": 7}
+               "first_update_id": 1 + args.users, "seed": 7, "redeliver": 300,
+               "max_in_flight": 1024}
         result: dict[str, Any] = {}
         loader = threading.Thread(target=lambda: result.update(generate(cfg)[0]))
         loader.start()

@@ -4,7 +4,9 @@ HTTP at a fixed offered rate (open loop), in its own process.
     python benchmarks/load_users.py CONFIG_JSON   (prints the run's records as JSON)
 
 CONFIG: {hooks: [webhook URLs], apis: [API base URLs], secret, jwt_secret, uid0, users,
-rate, seconds, first_update_id, mix: {kind: weight}, max_in_flight, seed}. A user acts
+rate, seconds, first_update_id, mix: {kind: weight}, max_in_flight, seed, redeliver}.
+`redeliver` (seconds): keep re-posting an update the webhook refused or could not take,
+as Telegram does, for that long. A user acts
 again only after `think` seconds, so one user's updates do not overlap and each reply can
 be matched to the update that caused it.
 """
@@ -66,7 +68,7 @@ class Users:
 
     def next(self, now: float) -> tuple[int, str]:
         if self.sequential is not None:  # registration pass: every user once, /start
-            uid = next(self.sequential)
+            uid = next(self.sequential, None) or self.rng.choice(self.uids)
             self.registered.add(uid)
             return uid, "start"
         for _ in range(50):
@@ -94,6 +96,19 @@ async def run(cfg: dict[str, Any]) -> dict[str, Any]:
     async with httpx.AsyncClient(timeout=60, trust_env=False, limits=httpx.Limits(
             max_connections=int(cfg.get("max_in_flight", 256)))) as client:
 
+        async def post(url: str, body: dict[str, Any]) -> int | str:
+            """One delivery; with `redeliver`, retried like Telegram until it is taken."""
+            deadline = time.monotonic() + float(cfg.get("redeliver", 0))
+            while True:
+                try:
+                    r = await client.post(url, json=body, headers=headers)
+                    if r.status_code < 500 or time.monotonic() > deadline:
+                        return r.status_code
+                except httpx.HTTPError as exc:
+                    if time.monotonic() > deadline:
+                        return type(exc).__name__
+                await asyncio.sleep(1.0)
+
         async def one(i: int, uid: int, kind: str) -> None:
             async with gate:
                 at = time.monotonic()
@@ -105,8 +120,8 @@ async def run(cfg: dict[str, Any]) -> dict[str, Any]:
                         return
                     update_id = next(ids)
                     body = update_for(kind, update_id, uid, next(mids))
-                    r = await client.post(hooks[uid % len(hooks)], json=body, headers=headers)
-                    sent.append([update_id, kind, uid, at, r.status_code, time.monotonic()])
+                    status = await post(hooks[uid % len(hooks)], body)
+                    sent.append([update_id, kind, uid, at, status, time.monotonic()])
                 except httpx.HTTPError as exc:
                     if kind == "api":
                         api.append([at, None, type(exc).__name__])
