@@ -28,6 +28,8 @@ test: lint
 	$(BIN)/pytest -q
 
 bench: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		-c requirements.lock -e ".[dev,bench]"
 	$(BIN)/python benchmarks/stores.py
 
 clean:

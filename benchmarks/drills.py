@@ -53,11 +53,12 @@ class Timeline(threading.Thread):
             time.sleep(max(0.0, 0.5 - (time.monotonic() - at)))
 
 
-def recovery(points: list[dict[str, Any]], fault_end: float, load_end: float
+def recovery(points: list[dict[str, Any]], fault: tuple[float, float], load_end: float
              ) -> dict[str, float | None]:
     """Seconds from the fault's end to every process ready, and to the backlog drained
     (back to its level before the fault, or empty after the load)."""
-    before = [p["backlog"] for p in points if p["t"] < fault_end and p["backlog"] is not None]
+    fault_start, fault_end = fault
+    before = [p["backlog"] for p in points if p["t"] < fault_start and p["backlog"] is not None]
     normal = max(5, sorted(before)[int(len(before) * 0.95)] if before else 0)
     ready = next((p["t"] - fault_end for p in points
                   if p["t"] >= fault_end and all(s == 200 for s in p["ready"])), None)
@@ -65,7 +66,8 @@ def recovery(points: list[dict[str, Any]], fault_end: float, load_end: float
                     and p["backlog"] is not None
                     and (p["backlog"] <= normal if p["t"] < load_end else p["backlog"] == 0)),
                    None)
-    return {"ready_s": ready, "drained_s": drained}
+    return {"ready_s": None if ready is None else round(ready, 1),
+            "drained_s": None if drained is None else round(drained, 1)}
 
 
 def run_drill(drill: Drill, args: argparse.Namespace) -> dict[str, Any]:
@@ -115,7 +117,7 @@ def run_drill(drill: Drill, args: argparse.Namespace) -> dict[str, Any]:
             "drill": drill.name, "target": args.target, "fault": drill.fault,
             "fault_s": round(fault_end - fault_start, 1), "offered": args.rate,
             "users": args.users, "no_reply": matched["missing"],
-            **recovery(timeline.points, fault_end, load_end),
+            **recovery(timeline.points, (fault_start, fault_end), load_end),
         }
         if probe is not None:
             first = 1 + args.users
