@@ -198,6 +198,15 @@ class EconomySettings(BaseSettings):
         return v
 
 
+class PaymentSettings(BaseSettings):
+    """VIP sold in Telegram Stars, and the private channel it opens (contract, issue 16)."""
+
+    model_config = _config()
+
+    vip_price_stars: int = Field(250, ge=1, le=100_000)
+    vip_channel_id: int | None = None  # unset: no channel (the log says so at start)
+
+
 class LogSettings(BaseSettings):
     model_config = _config("LOG_")
 
@@ -221,6 +230,7 @@ class Settings:
     log: LogSettings
     admin: AdminSettings = _field(default_factory=AdminSettings)
     economy: EconomySettings = _field(default_factory=EconomySettings)
+    payments: PaymentSettings = _field(default_factory=PaymentSettings)
 
     @classmethod
     def of(cls, **sections: BaseSettings) -> Settings:
@@ -252,6 +262,7 @@ _SECTIONS: dict[str, tuple[type[BaseSettings], str]] = {
     "log": (LogSettings, "LOG_"),
     "admin": (AdminSettings, "ADMIN_"),
     "economy": (EconomySettings, ""),
+    "payments": (PaymentSettings, ""),
 }
 
 

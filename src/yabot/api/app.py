@@ -16,6 +16,7 @@ from yabot.api.routes import (
     events,
     health,
     narrative,
+    payments,
     shop,
     subscriptions,
     users,
@@ -27,7 +28,8 @@ from yabot.services.container import DomainServices
 API_PREFIX = "/api/v1"
 ROUTERS = [health.router]
 API_ROUTERS = [users.router, subscriptions.router, besitos.router, narrative.router,
-               events.router, shop.router, economy.router, auctions.router]
+               events.router, shop.router, economy.router, auctions.router,
+               payments.router]
 
 DESCRIPTION = """Internal API of YABOT for other services (admin panel, content tool,
 analytics). Every `/api/v1` route needs `Authorization: Bearer <JWT>` (`yabot token

@@ -25,7 +25,8 @@ from yabot.bot.session import RetryPolicy, RetryRequests
 from yabot.services.container import DomainServices
 from yabot.settings import BotSettings
 
-ALLOWED_UPDATES = ["message", "callback_query", "message_reaction"]
+ALLOWED_UPDATES = ["message", "callback_query", "message_reaction", "pre_checkout_query",
+                   "chat_join_request", "chat_member", "my_chat_member"]
 
 
 def bot_properties() -> DefaultBotProperties:

@@ -1,5 +1,5 @@
 """Tell users what happened on the bus: besitos earned by a reaction, hints unlocked,
-missions completed, achievements unlocked.
+missions completed, achievements unlocked, a paid plan about to end or ended.
 
 A bus subscriber (group `bot-notify`) queues the notice in its own transaction (the one
 that marks the event processed), so the notice is durable and sent once by the sender.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from aiogram import Bot
 
+from yabot.bot.payment_texts import pt
 from yabot.bot.texts import language_of, t
 from yabot.bot.texts_economy import te
 from yabot.domain.events import (
@@ -18,6 +19,8 @@ from yabot.domain.events import (
     BesitosAwarded,
     MissionCompleted,
     NarrativeHintUnlocked,
+    SubscriptionExpired,
+    SubscriptionExpiring,
 )
 from yabot.events.bus import EventBus, HandlerContext
 from yabot.services.container import DomainServices
@@ -45,6 +48,8 @@ class Notifier:
         bus.add_subscriber("narrative_hint_unlocked", self._on_event, group=self.group)
         bus.add_subscriber("mission_completed", self._on_event, group=self.group)
         bus.add_subscriber("achievement_unlocked", self._on_event, group=self.group)
+        bus.add_subscriber("subscription_expiring", self._on_event, group=self.group)
+        bus.add_subscriber("subscription_expired", self._on_event, group=self.group)
 
     async def _on_event(self, event: BaseEvent, ctx: HandlerContext) -> None:
         if isinstance(event, BesitosAwarded) and event.payload.reason != "reaction":
@@ -78,4 +83,8 @@ class Notifier:
             reward = (te("notice_reward", lang, reward=event.payload.reward)
                       if event.payload.reward else "")
             return te("notice_achievement", lang, name=event.payload.name) + reward
+        if isinstance(event, SubscriptionExpiring):
+            return pt("vip_expiring", lang, end=f"{event.payload.end_date:%Y-%m-%d %H:%M} UTC")
+        if isinstance(event, SubscriptionExpired):
+            return pt("vip_expired", lang)
         return None

@@ -21,6 +21,7 @@ from yabot.bot.inbox_worker import UpdateProcessor
 from yabot.bot.notify import Notifier
 from yabot.bot.observe import CountBotApiCalls
 from yabot.bot.outgoing import telegram_send
+from yabot.bot.payments_gateway import BotPaymentsGateway, set_commands
 from yabot.bot.polling import Poller
 from yabot.bot.webhook import create_webhook_router, set_webhook, webhook_url
 from yabot.events.bus import EventBus
@@ -41,7 +42,7 @@ KEEP_PROCESSED = timedelta(days=7)
 class BotRuntime:
     def __init__(self, *, settings: Settings, domain: DomainServices, bus: EventBus,
                  db: Database, bot: Bot | None = None, metrics: Metrics | None = None) -> None:
-        self.settings, self.db = settings.bot, db
+        self.settings, self.db, self.domain = settings.bot, db, domain
         self.bot = bot or create_bot(settings.bot)
         if metrics is not None:  # inside the retrying middleware: every attempt counts
             self.bot.session.middleware(CountBotApiCalls(metrics))
@@ -80,6 +81,13 @@ class BotRuntime:
                 log.info("old processed updates purged", count=purged)
         self.sender.start()  # first: what an earlier run committed goes out
         await self.processor.start()
+        self.domain.payments.attach_gateway(BotPaymentsGateway(self.bot, self.domain))
+        if not self.domain.channel.enabled:
+            log.info("VIP channel off: VIP_CHANNEL_ID is not set")
+        try:
+            await set_commands(self.bot)
+        except Exception as exc:  # the command list is a convenience: never block start-up
+            log.warning("setMyCommands failed", error=f"{type(exc).__name__}: {exc}")
         if self.webhook:
             assert self.settings.webhook_base_url
             assert self.settings.webhook_secret
@@ -117,6 +125,7 @@ class BotRuntime:
         await self.stop_intake()
         await self.processor.stop()
         await self.sender.stop()
+        self.domain.payments.attach_gateway(None)
         with contextlib.suppress(Exception):
             await self.storage.close()
         await self.bot.session.close()

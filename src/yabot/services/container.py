@@ -11,6 +11,8 @@ from yabot.services.economy.auctions import AuctionService
 from yabot.services.economy.service import EconomyService
 from yabot.services.narrative.item_effects import register_item_effects
 from yabot.services.narrative.service import NarrativeService
+from yabot.services.payments.channel import ChannelService
+from yabot.services.payments.service import PaymentsService
 from yabot.services.subscriptions.service import SubscriptionService
 from yabot.services.users.service import UserService
 from yabot.services.wallet.holds import HoldService
@@ -19,7 +21,9 @@ from yabot.services.workflow.coordinator import CoordinatorService
 from yabot.settings import Settings
 from yabot.storage.manager import DatabaseManager
 from yabot.storage.sql.repositories.auctions import AuctionRepository
+from yabot.storage.sql.repositories.channel import SqlChannelRepository
 from yabot.storage.sql.repositories.ledger_holds import HoldRepository
+from yabot.storage.sql.repositories.payments import SqlPaymentsRepository
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,6 +39,8 @@ class DomainServices:
     economy: EconomyService
     holds: HoldService
     auctions: AuctionService
+    payments: PaymentsService
+    channel: ChannelService
 
 
 def build_services(*, settings: Settings, stores: DatabaseManager, bus: EventBus,
@@ -53,6 +59,13 @@ def build_services(*, settings: Settings, stores: DatabaseManager, bus: EventBus
     economy.register()
     register_item_effects(bus)
     holds = HoldService(store=HoldRepository(stores.sql), besitos=besitos)
+    payments_store = SqlPaymentsRepository(stores.sql)
+    payments = PaymentsService(store=payments_store, bus=bus, subscriptions=subscriptions,
+                               settings=settings.payments)
+    channel = ChannelService(chat_id=settings.payments.vip_channel_id,
+                             channel=SqlChannelRepository(stores.sql), payments=payments_store,
+                             bus=bus, subscriptions=subscriptions, payment_service=payments)
+    channel.register()
     return DomainServices(
         users=UserService(stores=stores, bus=bus, subscriptions=subscriptions,
                           metrics=metrics),
@@ -60,4 +73,5 @@ def build_services(*, settings: Settings, stores: DatabaseManager, bus: EventBus
         besitos=besitos, narrative=narrative, coordinator=coordinator,
         dead_letters=DeadLetterService(db=stores.sql), economy=economy, holds=holds,
         auctions=AuctionService(store=AuctionRepository(stores.sql), holds=holds,
-                                items=stores.documents.items, bus=bus))
+                                items=stores.documents.items, bus=bus),
+        payments=payments, channel=channel)

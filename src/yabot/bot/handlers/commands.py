@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, Message
 
+from yabot.bot.handlers.payments import send_vip
 from yabot.bot.handlers.story import show_current
 from yabot.bot.keyboards import MenuAction, main_menu
 from yabot.bot.texts import t
@@ -53,17 +54,6 @@ async def send_besitos(message: Message, services: DomainServices, user_id: str,
     else:
         lines.append(t("besitos_none", lang))
     await message.answer("\n".join(lines), reply_markup=main_menu(lang))
-    return "ok"
-
-
-async def send_vip(message: Message, services: DomainServices, user_id: str, lang: str) -> str:
-    sub = await services.subscriptions.get(user_id)
-    if sub.is_vip:
-        text = (t("vip_active", lang, plan=sub.plan_type, end=f"{sub.end_date:%Y-%m-%d}")
-                if sub.end_date else t("vip_active_open", lang, plan=sub.plan_type))
-    else:
-        text = t("vip_none", lang, plan=sub.plan_type, status=sub.status)
-    await message.answer(text, reply_markup=main_menu(lang))
     return "ok"
 
 

@@ -82,10 +82,24 @@ from yabot.domain.events.economy import (
     TriviaAnswered,
     TriviaAnsweredPayload,
 )
+from yabot.domain.events.payments import (
+    PAYMENT_EVENTS,
+    ChannelMemberPayload,
+    PaymentReceived,
+    PaymentReceivedPayload,
+    PaymentRefunded,
+    PaymentRefundedPayload,
+    SubscriptionExpired,
+    SubscriptionExpiredPayload,
+    SubscriptionStarted,
+    SubscriptionStartedPayload,
+    UserJoinedChannel,
+    UserLeftChannel,
+)
 
 EVENT_TYPES: dict[str, type[BaseEvent]] = {
     cls.model_fields["event_type"].default: cls
-    for cls in (*CORE_EVENTS, *ECONOMY_EVENTS, *AUCTION_EVENTS)
+    for cls in (*CORE_EVENTS, *ECONOMY_EVENTS, *AUCTION_EVENTS, *PAYMENT_EVENTS)
 }
 
 
@@ -143,6 +157,7 @@ __all__ = [
     "BesitosAwarded",
     "BesitosPayload",
     "BesitosSpent",
+    "ChannelMemberPayload",
     "CommandExecuted",
     "CommandExecutedPayload",
     "ContentPublished",
@@ -165,12 +180,20 @@ __all__ = [
     "NarrativeHintUnlocked",
     "NarrativeHintUnlockedPayload",
     "Payload",
+    "PaymentReceived",
+    "PaymentReceivedPayload",
+    "PaymentRefunded",
+    "PaymentRefundedPayload",
     "ReactionDetected",
     "ReactionDetectedPayload",
     "SecretDiscovered",
     "SecretDiscoveredPayload",
+    "SubscriptionExpired",
+    "SubscriptionExpiredPayload",
     "SubscriptionExpiring",
     "SubscriptionExpiringPayload",
+    "SubscriptionStarted",
+    "SubscriptionStartedPayload",
     "SubscriptionUpdated",
     "SubscriptionUpdatedPayload",
     "TriviaAnswered",
@@ -183,6 +206,8 @@ __all__ = [
     "UserDeletedPayload",
     "UserInteraction",
     "UserInteractionPayload",
+    "UserJoinedChannel",
+    "UserLeftChannel",
     "UserRegistered",
     "UserRegisteredPayload",
     "VipAccessDenied",

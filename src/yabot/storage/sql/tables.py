@@ -278,3 +278,4 @@ admin_audit = sa.Table(  # who did what, when, to whom (operator actions)
 from yabot.storage.sql import tables_auctions as _auctions  # noqa: E402,F401
 from yabot.storage.sql import tables_economy as _economy  # noqa: E402,F401
 from yabot.storage.sql import tables_messaging as _messaging  # noqa: E402,F401
+from yabot.storage.sql import tables_payments as _payments  # noqa: E402,F401

@@ -1,0 +1,67 @@
+"""The bot's side of payments: refunds and channel removals through the Bot API, and the
+command list (`setMyCommands`) in Spanish and English."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand
+
+from yabot.bot.payment_texts import pt
+from yabot.bot.texts import language_of
+from yabot.domain.errors import NotFoundError
+from yabot.logs import get_logger
+from yabot.services.container import DomainServices
+from yabot.services.payments.errors import PaymentRefusedError
+
+log = get_logger(__name__)
+ALREADY_REFUNDED = "CHARGE_ALREADY_REFUNDED"
+
+COMMANDS: dict[str, list[tuple[str, str]]] = {
+    "es": [("start", "Empezar"), ("menu", "Menú principal"), ("historia", "Seguir la historia"),
+           ("besitos", "Tu saldo de besitos"), ("vip", "Hazte VIP con estrellas"),
+           ("terms", "Términos de venta"), ("paysupport", "Ayuda con un pago"),
+           ("help", "Ayuda")],
+    "en": [("start", "Start"), ("menu", "Main menu"), ("story", "Continue the story"),
+           ("besitos", "Your besitos balance"), ("vip", "Become VIP with Stars"),
+           ("terms", "Terms of sale"), ("paysupport", "Help with a payment"),
+           ("help", "Help")],
+}
+
+
+async def set_commands(bot: Bot) -> None:
+    """Spanish as the default list, English for users whose Telegram is in English."""
+    for lang, commands in COMMANDS.items():
+        await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in commands],
+                                  language_code=None if lang == "es" else lang)
+    log.info("bot commands set", languages=list(COMMANDS))
+
+
+class BotPaymentsGateway:
+    """`TelegramGateway` over an aiogram Bot."""
+
+    def __init__(self, bot: Bot, services: DomainServices) -> None:
+        self.bot, self.services = bot, services
+
+    async def refund_star_payment(self, user_id: int, charge_id: str) -> None:
+        try:
+            await self.bot.refund_star_payment(user_id=user_id,
+                                               telegram_payment_charge_id=charge_id)
+        except TelegramAPIError as exc:
+            if ALREADY_REFUNDED in str(exc):  # refunded by an earlier attempt that then died
+                log.info("charge was already refunded", charge_id=charge_id)
+                return
+            raise PaymentRefusedError(exc.message) from exc
+
+    async def remove_from_channel(self, chat_id: int, user_id: int, reason: str) -> None:
+        await self.bot.ban_chat_member(chat_id, user_id)
+        await self.bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
+        try:
+            ctx = await self.services.users.get_user_context(str(user_id))
+            lang = language_of(ctx.preferences.language)
+        except NotFoundError:
+            lang = "es"
+        try:
+            await self.bot.send_message(user_id, pt(f"removed_{reason}", lang))
+        except TelegramAPIError as exc:  # blocked the bot: the removal itself is done
+            log.info("removal notice not delivered", user_id=user_id, error=exc.message)
