@@ -1,7 +1,10 @@
 """A fake Telegram Bot API over real HTTP (stdlib server in a thread) for the bot tests.
 
-Records every call, answers like the Bot API, serves queued updates to getUpdates with
-offset confirmation (as Telegram does), and injects failures: 5xx or 429 + retry_after.
+Records every call, answers like the Bot API (messages, invoices and invoice links, invite
+links; True for answerPreCheckoutQuery, refundStarPayment, approve/declineChatJoinRequest,
+ban/unbanChatMember, setMyCommands), serves queued updates to getUpdates with offset
+confirmation (as Telegram does), and injects failures: 5xx or 429 + retry_after, or a 400
+refusal with Telegram's description (`refuse`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ class FakeBotAPI:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.failures: list[tuple[str, int, int, int | None]] = []  # method, n, status, after
+        self.refusals: dict[str, list[str]] = {}  # method -> descriptions of its next 400s
         self.updates: list[dict[str, Any]] = []
         self.stale: list[dict[str, Any]] = []  # served once more whatever the offset
         self.held: dict[str, float] = {}  # method -> seconds: answered late, 502, not recorded
@@ -60,6 +64,12 @@ class FakeBotAPI:
         """Calls of `method` hang for `seconds`, then fail 502 (nothing delivered)."""
         with self.lock:
             self.held[method.lower()] = seconds
+
+    def refuse(self, method: str, description: str, times: int = 1) -> None:
+        """The next `times` calls of `method` answer 400 with `description` (Telegram's
+        refusal, e.g. refundStarPayment: "Bad Request: CHARGE_NOT_FOUND")."""
+        with self.lock:
+            self.refusals.setdefault(method.lower(), []).extend([description] * times)
 
     def push(self, *updates: dict[str, Any]) -> None:
         with self.lock:
@@ -122,6 +132,21 @@ class FakeBotAPI:
     def _answer(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getme":
             return BOT_USER
+        if method == "createinvoicelink":
+            return f"https://t.me/$invoice{len(self.calls)}"
+        if method == "createchatinvitelink":
+            return {"invite_link": f"https://t.me/+invite{len(self.calls)}",
+                    "creator": BOT_USER, "creates_join_request": False, "is_primary": False,
+                    "is_revoked": False, "member_limit": params.get("member_limit"),
+                    "expire_date": params.get("expire_date"), "name": params.get("name")}
+        if method == "sendinvoice":
+            self._mid += 1
+            return {"message_id": self._mid, "date": int(time.time()),
+                    "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
+                    "from": BOT_USER, "invoice": {
+                        "title": params.get("title", ""), "description": "",
+                        "start_parameter": "", "currency": params.get("currency", "XTR"),
+                        "total_amount": 0}}
         if method in SENDS:
             self._mid += 1
             msg: dict[str, Any] = {"message_id": self._mid, "date": int(time.time()),
@@ -177,10 +202,16 @@ class FakeBotAPI:
                     return
                 with fake.changed:
                     failure = fake._failure(method)
-                    if failure is None:
+                    refusals = fake.refusals.get(method)
+                    body: dict[str, Any]
+                    if failure is None and refusals:
                         fake.calls.append((method, params))
-                        body: dict[str, Any] = {"ok": True,
-                                                "result": fake._answer(method, params)}
+                        status = 400
+                        body = {"ok": False, "error_code": 400,
+                                "description": refusals.pop(0)}
+                    elif failure is None:
+                        fake.calls.append((method, params))
+                        body = {"ok": True, "result": fake._answer(method, params)}
                         status = 200
                     else:
                         status, after = failure
@@ -239,3 +270,51 @@ def buttons_of(sent: dict[str, Any]) -> list[str]:
     if not markup:
         return []
     return [b["callback_data"] for row in markup["inline_keyboard"] for b in row]
+
+
+def pre_checkout(update_id: int, uid: int, payload: str, amount: int = 250,
+                 currency: str = "XTR") -> dict[str, Any]:
+    return {"update_id": update_id, "pre_checkout_query": {
+        "id": f"pcq{update_id}", "from": user(uid), "currency": currency,
+        "total_amount": amount, "invoice_payload": payload}}
+
+
+def paid(update_id: int, uid: int, charge_id: str, payload: str, amount: int = 250,
+         recurring: bool = False) -> dict[str, Any]:
+    """A `successful_payment` service message (a Stars subscription payment)."""
+    payment: dict[str, Any] = {
+        "currency": "XTR", "total_amount": amount, "invoice_payload": payload,
+        "telegram_payment_charge_id": charge_id, "provider_payment_charge_id": "",
+        "subscription_expiration_date": int(time.time()) + 30 * 86400}
+    if recurring:
+        payment["is_recurring"] = True
+    else:
+        payment["is_first_recurring"] = True
+    return {"update_id": update_id, "message": {
+        "message_id": update_id, "date": int(time.time()),
+        "chat": {"id": uid, "type": "private"}, "from": user(uid),
+        "successful_payment": payment}}
+
+
+def join_request(update_id: int, uid: int, chat_id: int) -> dict[str, Any]:
+    return {"update_id": update_id, "chat_join_request": {
+        "chat": {"id": chat_id, "type": "channel", "title": "VIP"}, "from": user(uid),
+        "user_chat_id": uid, "date": int(time.time())}}
+
+
+def member_change(update_id: int, uid: int, chat_id: int, old: str, new: str
+                  ) -> dict[str, Any]:
+    return {"update_id": update_id, "chat_member": {
+        "chat": {"id": chat_id, "type": "channel", "title": "VIP"}, "from": user(uid),
+        "date": int(time.time()),
+        "old_chat_member": {"status": old, "user": user(uid)},
+        "new_chat_member": {"status": new, "user": user(uid)}}}
+
+
+def url_buttons_of(sent: dict[str, Any]) -> list[str]:
+    markup = sent.get("reply_markup")
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    if not markup:
+        return []
+    return [b["url"] for row in markup["inline_keyboard"] for b in row if "url" in b]
