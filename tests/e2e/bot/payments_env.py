@@ -17,9 +17,9 @@ from tests.fixtures.postgres import run_async
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-def backend_env(request: pytest.FixtureRequest) -> dict[str, str]:
+def backend_env(request: pytest.FixtureRequest, name: str | None = None) -> dict[str, str]:
     """Extra environment for `run_service`: nothing (SQLite) or a throwaway PostgreSQL."""
-    if request.param == "sqlite":
+    if (name or request.param) == "sqlite":
         return {}
     return {"DATABASE_URL": str(request.getfixturevalue("postgres_url"))}
 

@@ -124,6 +124,7 @@ class ChannelService:
                                                   error=f"{type(exc).__name__}: {exc}")
                 continue
             await self.channel.finish_removal(removal, self.owner, "done", utcnow())
+            await self.member_changed(removal.user_id, self.chat_id, False, "kicked")
             log.info("removed from the VIP channel", user_id=removal.user_id,
                      reason=removal.reason)
             done += 1

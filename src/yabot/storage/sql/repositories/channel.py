@@ -83,10 +83,6 @@ class SqlChannelRepository:
             await conn.execute(channel_removals.update()
                                .where(_X.id == removal.id, _X.claimed_by == owner)
                                .values(**values))
-            if error is None and status == "done":
-                await conn.execute(channel_members.update()
-                                   .where(_M.user_id == removal.user_id)
-                                   .values(status="left", updated_at=now))
 
     async def removals_for(self, user_id: str) -> list[tuple[str, str]]:
         """(reason, status) of a user's removals, oldest first (for the panel and tests)."""
