@@ -22,8 +22,9 @@ from yabot.storage.sql.tables import scheduled_jobs, subscriptions
 
 WORKER = Path(__file__).with_name("scheduler_worker.py")
 JOBS = {"subscriptions.expire_due", "subscriptions.notify_expiring", "events.purge_event_log",
-        "events.purge_processed_marks", "users.recover_sagas", "economy.expire_missions"}
-FREQUENT = {"auctions.close_due"}  # every 5 s: may run again within the test's window
+        "events.purge_processed_marks", "users.recover_sagas", "economy.expire_missions",
+        "payments.reconcile_channel"}
+FREQUENT = {"auctions.close_due", "payments.vip_sweep"}  # may run again within the window
 
 
 def _counter(runs: list[str], name: str, interval: float = 3600) -> Job:
