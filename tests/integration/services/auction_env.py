@@ -47,6 +47,21 @@ class AuctionStack:
             await conn.execute(auctions.update().where(auctions.c.auction_id == auction_id)
                                .values(ends_at=utcnow() - timedelta(seconds=1)))
 
+    async def check_ledger_of(self, users: list[str]) -> dict[str, tuple[int, int]]:
+        """`check_ledger` for some users only: their {user: (balance, held)}."""
+        async with self.env.stores.sql.read() as conn:
+            found = {u: (int(b), int(h)) for u, b, h in (await conn.execute(
+                sa.select(wallets.c.user_id, wallets.c.balance, wallets.c.held)
+                .where(wallets.c.user_id.in_(users)))).all()}
+            sums = {u: (int(a), int(h)) for u, a, h in (await conn.execute(
+                sa.select(besitos_ledger.c.user_id, sa.func.sum(besitos_ledger.c.amount),
+                          sa.func.sum(besitos_ledger.c.held_delta))
+                .where(besitos_ledger.c.user_id.in_(users))
+                .group_by(besitos_ledger.c.user_id))).all()}
+        assert {u: v for u, v in found.items() if v != (0, 0) or u in sums} == sums
+        assert all(b >= 0 and h >= 0 for b, h in found.values())
+        return found
+
     async def check_ledger(self, total: int) -> dict[str, tuple[int, int]]:
         """Per user: the ledger's sums equal the wallet's (balance, held), none negative;
         all wallets together own `total`. Returns {user: (balance, held)}."""
