@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from yabot.admin.i18n_economy import ECONOMY_EN, ECONOMY_ES
+
 ES: dict[str, str] = {
     "title": "YABOT · Administración", "login": "Iniciar sesión", "logout": "Cerrar sesión",
     "username": "Usuario", "password": "Contraseña",
@@ -95,6 +97,9 @@ EN: dict[str, str] = {
     "none": "—", "yes": "yes", "no": "no", "session_expires": "Session expires",
 }
 
+# the economy's pages add their own keys (without replacing any)
+ES.update({k: v for k, v in ECONOMY_ES.items() if k not in ES})
+EN.update({k: v for k, v in ECONOMY_EN.items() if k not in EN})
 LANGUAGES = {"es": ES, "en": EN}
 
 

@@ -9,6 +9,7 @@ from yabot.observability.metrics import Metrics
 from yabot.services.admin.dead_letters import DeadLetterService
 from yabot.services.economy.auctions import AuctionService
 from yabot.services.economy.service import EconomyService
+from yabot.services.economy.stats import EconomyStats
 from yabot.services.narrative.item_effects import register_item_effects
 from yabot.services.narrative.service import NarrativeService
 from yabot.services.payments.channel import ChannelService
@@ -22,6 +23,7 @@ from yabot.settings import Settings
 from yabot.storage.manager import DatabaseManager
 from yabot.storage.sql.repositories.auctions import AuctionRepository
 from yabot.storage.sql.repositories.channel import SqlChannelRepository
+from yabot.storage.sql.repositories.economy_stats import EconomyStatsRepository
 from yabot.storage.sql.repositories.ledger_holds import HoldRepository
 from yabot.storage.sql.repositories.payments import SqlPaymentsRepository
 
@@ -41,6 +43,7 @@ class DomainServices:
     auctions: AuctionService
     payments: PaymentsService
     channel: ChannelService
+    economy_stats: EconomyStats
 
 
 def build_services(*, settings: Settings, stores: DatabaseManager, bus: EventBus,
@@ -74,4 +77,5 @@ def build_services(*, settings: Settings, stores: DatabaseManager, bus: EventBus
         dead_letters=DeadLetterService(db=stores.sql), economy=economy, holds=holds,
         auctions=AuctionService(store=AuctionRepository(stores.sql), holds=holds,
                                 items=stores.documents.items, bus=bus),
-        payments=payments, channel=channel)
+        payments=payments, channel=channel,
+        economy_stats=EconomyStats(store=EconomyStatsRepository(stores.sql)))

@@ -15,8 +15,10 @@ MAX_PACK_BYTES = 2 * 1024 * 1024
 
 async def _page(request: Request, *, status: int = 200, problems: list[str] | None = None,
                 loaded: tuple[int, int] | None = None) -> Response:
-    fragments = await admin(request).domain.narrative.list_fragments(limit=500)
+    domain = admin(request).domain
+    fragments = await domain.narrative.list_fragments(limit=500)
     return render(request, "content.html", status=status, fragments=fragments,
+                  rules=await domain.economy.rules.get(),
                   problems=problems or [], loaded=loaded)
 
 

@@ -50,8 +50,15 @@ async def user_page(request: Request, user_id: str,
     ctx = admin(request)
     user = await ctx.domain.users.get_user_context(user_id)
     wallet = await ctx.domain.besitos.wallet(user_id, limit=20)
+    economy = ctx.domain.economy
     done, error = flash(request)
     return render(request, "user.html", user=user, wallet=wallet, done=done, error=error,
+                  held=(await ctx.domain.holds.totals(user_id))[1],
+                  level=await economy.ranking.level(user_id),
+                  streak=await economy.gift.streak(user_id),
+                  inventory=await economy.shop.inventory(user_id),
+                  achievements=await economy.achievements.of_user(user_id),
+                  missions=await economy.missions.today(user_id),
                   events=await ctx.queries.recent_events(user_id=user_id, limit=20),
                   audit=await ctx.accounts.recent_audit(target=user_id, limit=20),
                   plans=PLANS, idempotency_key=uuid.uuid4().hex)
