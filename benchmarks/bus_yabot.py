@@ -24,7 +24,8 @@ from bus_load import WARMUP, Results, Sink, paced, produce, reaction
 from pydantic import SecretStr
 
 from yabot.domain.events import BaseEvent
-from yabot.events.bus import BusConfig, EventBus, HandlerContext
+from yabot.events.bus import BusConfig, EventBus
+from yabot.events.handler_context import HandlerContext
 from yabot.events.transports.base import Transport
 from yabot.events.transports.memory import MemoryTransport
 from yabot.events.transports.redis_streams import RedisStreamsConfig, create_redis_transport

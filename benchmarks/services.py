@@ -31,7 +31,7 @@ from stores import PG_ADMIN, pg_admin, start_nx
 from yabot.core import Core, start_core, stop_core
 from yabot.domain.events import BaseEvent
 from yabot.domain.views import TelegramUser
-from yabot.events.bus import HandlerContext
+from yabot.events.handler_context import HandlerContext
 from yabot.logs import configure_logging
 from yabot.settings import (
     JwtSettings,

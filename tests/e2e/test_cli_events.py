@@ -11,8 +11,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from yabot.domain.events import BaseEvent, ReactionDetected, ReactionDetectedPayload
-from yabot.events.bus import BusConfig, EventBus, HandlerContext
+from yabot.events.bus import BusConfig, EventBus
 from yabot.events.dead_letter_queue import list_dead_letters
+from yabot.events.handler_context import HandlerContext
 from yabot.events.processor import ConsumerConfig
 from yabot.events.transports.memory import MemoryTransport
 from yabot.storage.sql.database import Database

@@ -41,7 +41,8 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from yabot.domain.events import BaseEvent, ReactionDetected, ReactionDetectedPayload
-from yabot.events.bus import BusConfig, EventBus, HandlerContext
+from yabot.events.bus import BusConfig, EventBus
+from yabot.events.handler_context import HandlerContext
 from yabot.events.processor import ConsumerConfig
 from yabot.events.relay import RelayConfig
 from yabot.events.transports.base import Transport

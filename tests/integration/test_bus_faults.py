@@ -31,8 +31,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from tests.fixtures.redis import RedisServer
 from tests.integration import bus_worker as bw
 from yabot.domain.events import BaseEvent
-from yabot.events.bus import BusConfig, EventBus, HandlerContext
+from yabot.events.bus import BusConfig, EventBus
 from yabot.events.dead_letter_queue import list_dead_letters, replay_dead_letters
+from yabot.events.handler_context import HandlerContext
 from yabot.events.processor import ConsumerConfig
 from yabot.events.relay import RelayConfig
 from yabot.events.transports.base import OutgoingMessage, Transport

@@ -23,7 +23,8 @@ from tests.integration.test_redis_ha import (  # noqa: F401 - redis_nodes is a f
     start_sentinel_deployment,
 )
 from yabot.domain.events import BaseEvent, UserActivity, UserActivityPayload
-from yabot.events.bus import BusConfig, EventBus, HandlerContext
+from yabot.events.bus import BusConfig, EventBus
+from yabot.events.handler_context import HandlerContext
 from yabot.events.processor import ConsumerConfig
 from yabot.events.relay import RelayConfig
 from yabot.events.transports.redis_streams import RedisStreamsConfig, create_redis_transport

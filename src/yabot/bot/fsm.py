@@ -61,7 +61,7 @@ def create_storage(redis: RedisSettings) -> BaseStorage:
     """RedisStorage (behind the memory fallback) when REDIS_* is configured."""
     if redis.url is None and not redis.sentinels:
         return MemoryStorage()
-    from yabot.events.transports.redis_clients import build_client
+    from yabot.redis_clients import build_client
 
     client = build_client(redis, socket_timeout=2.0, connect_timeout=2.0, retries=1)
     storage = RedisStorage(client,  # type: ignore[arg-type]  # a cluster client works too

@@ -22,7 +22,8 @@ from yabot.domain.events import (
     SubscriptionExpired,
     SubscriptionExpiring,
 )
-from yabot.events.bus import EventBus, HandlerContext
+from yabot.events.bus import EventBus
+from yabot.events.handler_context import HandlerContext
 from yabot.services.container import DomainServices
 from yabot.services.messaging import enqueue
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.events import BaseEvent, validate_event
 from yabot.events.group_commit import GroupCommit
+from yabot.events.handler_context import HandlerContext, Publisher
 from yabot.events.handler_errors import HandlerError
 from yabot.events.outbox import Outbox
 from yabot.events.processor import ConsumerConfig, GroupWorker, Handler, Subscription
@@ -41,25 +42,6 @@ class BusConfig:
     event_log_retention: timedelta = timedelta(days=30)
     # longer than any redelivery: a mark must outlive every retry of its event
     processed_retention: timedelta = timedelta(days=7)
-
-
-@dataclass(kw_only=True)
-class Publisher:
-    """Writes events into the outbox of an open transaction; they commit with it."""
-
-    conn: AsyncConnection
-    published: bool = False
-
-    async def publish(self, *events: BaseEvent) -> None:
-        await Outbox.add(self.conn, [validate_event(e) for e in events])
-        self.published = True
-
-
-@dataclass(kw_only=True)
-class HandlerContext(Publisher):
-    """What a handler gets: the transaction its effects must use, and `publish`."""
-
-    group: str
 
 
 class EventBus:

@@ -14,20 +14,18 @@ import contextlib
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from yabot.domain.events import BaseEvent, EventError, parse_event
 from yabot.events.group_commit import GroupCommit
+from yabot.events.handler_context import HandlerContext
 from yabot.events.handler_errors import HandlerError, describe
 from yabot.events.ordering import run_in_key_order
 from yabot.events.transports.base import Delivery, Transport, TransportUnavailableError
 from yabot.logs import get_logger
 
-if TYPE_CHECKING:
-    from yabot.events.bus import HandlerContext
-
 log = get_logger(__name__)
-Handler = Callable[[BaseEvent, "HandlerContext"], Awaitable[None]]
+Handler = Callable[[BaseEvent, HandlerContext], Awaitable[None]]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.events import BaseEvent
-from yabot.events.bus import Publisher
+from yabot.events.handler_context import Publisher
 from yabot.storage.sql.tables import event_sequences
 
 E = TypeVar("E", bound=BaseEvent)

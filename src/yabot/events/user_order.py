@@ -20,7 +20,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.events import BaseEvent, parse_event
-from yabot.events.bus import EventBus, Publisher
+from yabot.events.bus import EventBus
+from yabot.events.handler_context import Publisher
 from yabot.logs import get_logger
 from yabot.storage.sql.tables import ordering_buffer, ordering_cursors, ordering_gaps
 

@@ -19,8 +19,8 @@ from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
-from yabot.events.transports.redis_clients import build_client
 from yabot.logs import get_logger
+from yabot.redis_clients import build_client
 from yabot.settings import RedisSettings
 
 log = get_logger(__name__)

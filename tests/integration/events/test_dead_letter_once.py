@@ -17,8 +17,9 @@ import pytest
 from pydantic import SecretStr
 
 from yabot.domain.events import BaseEvent, ReactionDetected, ReactionDetectedPayload
-from yabot.events.bus import BusConfig, EventBus, HandlerContext
+from yabot.events.bus import BusConfig, EventBus
 from yabot.events.dead_letter_queue import list_dead_letters, replay_dead_letters
+from yabot.events.handler_context import HandlerContext
 from yabot.events.processor import ConsumerConfig
 from yabot.events.relay import RelayConfig
 from yabot.events.transports.base import Delivery, Transport

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.integration.services.ledger_env import Env, EnvFactory
-from yabot.events.bus import HandlerContext
+from yabot.events.handler_context import HandlerContext
 from yabot.services.economy.service import EconomyService
 from yabot.services.wallet.service import BesitosService
 from yabot.settings import EconomySettings

@@ -13,7 +13,7 @@ from tests.fixtures.common import metric_sample
 from yabot.core import start_core, stop_core
 from yabot.domain.events import BaseEvent, UserActivity, UserActivityPayload
 from yabot.domain.views import TelegramUser
-from yabot.events.bus import HandlerContext
+from yabot.events.handler_context import HandlerContext
 from yabot.settings import (
     JwtSettings,
     RedisSettings,

@@ -20,7 +20,7 @@ from tests.integration.services.conftest import storage_settings
 from yabot.core import Core, start_core, stop_core
 from yabot.domain.events import BaseEvent
 from yabot.domain.views import TelegramUser
-from yabot.events.bus import HandlerContext
+from yabot.events.handler_context import HandlerContext
 from yabot.settings import StorageSettings, load_settings
 from yabot.storage.sql.tables import event_log, outbox, user_profiles, workflows
 

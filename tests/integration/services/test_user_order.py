@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from tests.integration.services.ledger_env import Env
 from yabot.domain.events import BaseEvent, UserActivity, UserActivityPayload
-from yabot.events.bus import Publisher
+from yabot.events.handler_context import Publisher
 from yabot.events.user_order import OrderingConfig, PerUserOrder
 from yabot.storage.sql.tables import ordering_buffer, ordering_gaps
 

@@ -25,12 +25,12 @@ from yabot.events.transports.base import (
     Transport,
     TransportHealth,
 )
-from yabot.events.transports.redis_clients import build_client
 from yabot.events.transports.redis_errors import is_nogroup, unavailable
 from yabot.events.transports.redis_leases import LeaseManager, stream_key
 from yabot.events.transports.redis_markers import MarkedSender
 from yabot.events.transports.redis_reads import RedisReads
 from yabot.logs import get_logger
+from yabot.redis_clients import build_client
 from yabot.settings import RedisSettings
 
 log = get_logger(__name__)

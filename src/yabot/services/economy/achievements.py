@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from yabot.domain.errors import NotFoundError
 from yabot.domain.events import AchievementUnlocked, AchievementUnlockedPayload, BaseEvent
-from yabot.events.bus import HandlerContext
+from yabot.events.handler_context import HandlerContext
 from yabot.services.economy.rules import RuleBook, Rules
 from yabot.services.economy.views import AchievementLine
 from yabot.services.wallet.service import BesitosService

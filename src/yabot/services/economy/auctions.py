@@ -28,7 +28,8 @@ from yabot.domain.events import (
     AuctionWonPayload,
 )
 from yabot.domain.models import Item
-from yabot.events.bus import EventBus, Publisher
+from yabot.events.bus import EventBus
+from yabot.events.handler_context import Publisher
 from yabot.logs import get_logger
 from yabot.services.wallet.holds import HoldService
 

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from yabot.domain.clock import utcnow
 from yabot.domain.errors import AlreadyClaimedError, NotFoundError
-from yabot.events.bus import EventBus, Publisher
+from yabot.events.bus import EventBus
+from yabot.events.handler_context import Publisher
 from yabot.services.economy.days import local_day, user_zone
 from yabot.services.economy.views import GiftResult
 from yabot.services.wallet.service import BesitosService

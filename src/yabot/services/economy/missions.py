@@ -14,7 +14,8 @@ from yabot.domain.clock import utcnow
 from yabot.domain.economy import Mission
 from yabot.domain.errors import NotFoundError
 from yabot.domain.events import BaseEvent, MissionAssigned, MissionCompleted, MissionPayload
-from yabot.events.bus import EventBus, HandlerContext, Publisher
+from yabot.events.bus import EventBus
+from yabot.events.handler_context import HandlerContext, Publisher
 from yabot.services.economy.days import LocalDay, local_day, user_zone
 from yabot.services.economy.rules import RuleBook, Rules
 from yabot.services.economy.views import MissionLine

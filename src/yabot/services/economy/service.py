@@ -4,7 +4,8 @@ a user counts towards achievements and daily missions, in the handler's transact
 from __future__ import annotations
 
 from yabot.domain.events import BaseEvent
-from yabot.events.bus import EventBus, HandlerContext
+from yabot.events.bus import EventBus
+from yabot.events.handler_context import HandlerContext
 from yabot.services.economy.achievements import Achievements
 from yabot.services.economy.gift import DailyGift
 from yabot.services.economy.missions import Missions

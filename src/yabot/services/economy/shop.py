@@ -17,7 +17,8 @@ from yabot.domain.clock import utcnow
 from yabot.domain.errors import ConflictError, ItemUnavailableError, NotFoundError, VipRequiredError
 from yabot.domain.events import ItemPurchased, ItemPurchasedPayload, ItemUsed, ItemUsedPayload
 from yabot.domain.models import Item
-from yabot.events.bus import EventBus, Publisher
+from yabot.events.bus import EventBus
+from yabot.events.handler_context import Publisher
 from yabot.services.economy.rules import RuleBook
 from yabot.services.economy.views import InventoryLine, PurchaseResult, UseResult
 from yabot.services.wallet.service import BesitosService

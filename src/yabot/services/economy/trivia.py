@@ -10,7 +10,8 @@ from yabot.domain.clock import utcnow
 from yabot.domain.economy import TriviaQuestion
 from yabot.domain.errors import NotFoundError
 from yabot.domain.events import TriviaAnswered, TriviaAnsweredPayload
-from yabot.events.bus import EventBus, Publisher
+from yabot.events.bus import EventBus
+from yabot.events.handler_context import Publisher
 from yabot.services.economy.rules import RuleBook
 from yabot.services.economy.views import TriviaAnswer
 from yabot.services.wallet.service import BesitosService

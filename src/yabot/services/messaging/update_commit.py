@@ -8,7 +8,7 @@ from datetime import datetime
 
 from yabot.domain.clock import utcnow
 from yabot.domain.events import BaseEvent
-from yabot.events.bus import Publisher
+from yabot.events.handler_context import Publisher
 from yabot.storage.sql.repositories import messaging as repo
 from yabot.storage.sql.repositories.update_activity import count_commands, touch_last_activity
 from yabot.storage.sql.updates import mark_done_in

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from yabot.domain.economy import Achievement, Level, Mission, TriviaQuestion
 from yabot.domain.errors import ContentError
 from yabot.domain.models import Item, NarrativeFragment
-from yabot.events.bus import Publisher
+from yabot.events.handler_context import Publisher
 from yabot.logs import get_logger
 from yabot.services.narrative import doc_tx, hints_sql, pack_sections
 from yabot.storage.manager import DatabaseManager

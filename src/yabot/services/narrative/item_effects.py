@@ -10,7 +10,8 @@ from yabot.domain.events import (
     NarrativeHintUnlocked,
     NarrativeHintUnlockedPayload,
 )
-from yabot.events.bus import EventBus, HandlerContext
+from yabot.events.bus import EventBus
+from yabot.events.handler_context import HandlerContext
 from yabot.events.sequencing import publish_sequenced
 from yabot.services.narrative import hints_sql
 from yabot.storage.sql.repositories import economy_content, economy_progress

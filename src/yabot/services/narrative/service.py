@@ -26,7 +26,8 @@ from yabot.domain.events import (
 )
 from yabot.domain.models import ChoiceMade, NarrativeFragment, NarrativeProgress, UserDocument
 from yabot.domain.views import ChoiceOutcome
-from yabot.events.bus import EventBus, HandlerContext, Publisher
+from yabot.events.bus import EventBus
+from yabot.events.handler_context import HandlerContext, Publisher
 from yabot.events.sequencing import publish_sequenced
 from yabot.observability.metrics import Metrics, db_operation
 from yabot.services.narrative import content, doc_tx, hints_sql, progress_events

@@ -24,7 +24,8 @@ from yabot.domain.events import (
     SubscriptionUpdatedPayload,
 )
 from yabot.domain.views import PlanType, SubscriptionView
-from yabot.events.bus import EventBus, Publisher
+from yabot.events.bus import EventBus
+from yabot.events.handler_context import Publisher
 from yabot.storage.manager import DatabaseManager
 from yabot.storage.sql.profiles import SubscriptionRecord, get_profile
 from yabot.storage.sql.tables import subscription_notices, subscriptions, user_profiles

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from yabot.domain.events import BaseEvent
-from yabot.events.bus import EventBus, HandlerContext
+from yabot.events.bus import EventBus
+from yabot.events.handler_context import HandlerContext
 from yabot.logs import get_logger
 from yabot.storage.sql.tables import user_profiles
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from yabot.events.bus import Publisher
+from yabot.events.handler_context import Publisher
 from yabot.services.container import DomainServices
 from yabot.services.subscriptions.service import as_utc
 from yabot.services.users.legacy_rows import LegacyFileError, LegacyUser, NumberedRow

@@ -14,7 +14,8 @@ from yabot.domain.errors import NotFoundError
 from yabot.domain.events import UserDeleted, UserDeletedPayload
 from yabot.domain.models import Preferences, UserDocument
 from yabot.domain.views import TelegramUser, UserContext
-from yabot.events.bus import EventBus, Publisher
+from yabot.events.bus import EventBus
+from yabot.events.handler_context import Publisher
 from yabot.logs import get_logger
 from yabot.observability.metrics import Metrics, db_operation
 from yabot.services.subscriptions.service import SubscriptionService, subscription_view

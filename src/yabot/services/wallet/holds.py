@@ -12,7 +12,7 @@ from typing import Protocol
 
 from yabot.domain.events import BaseEvent
 from yabot.domain.views import LedgerResult
-from yabot.events.bus import Publisher
+from yabot.events.handler_context import Publisher
 from yabot.services.wallet.service import BesitosService
 
 

@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from yabot.domain.errors import ConflictError
 from yabot.domain.events import BaseEvent, BesitosAwarded, BesitosPayload, BesitosSpent
 from yabot.domain.views import LedgerEntry, LedgerResult, WalletView
-from yabot.events.bus import EventBus, Publisher
+from yabot.events.bus import EventBus
+from yabot.events.handler_context import Publisher
 from yabot.events.sequencing import publish_sequenced
 from yabot.services.wallet import ledger_sql as sql
 from yabot.storage.manager import DatabaseManager

@@ -21,7 +21,8 @@ from yabot.domain.events import (
     UserInteraction,
     UserInteractionPayload,
 )
-from yabot.events.bus import EventBus, Publisher
+from yabot.events.bus import EventBus
+from yabot.events.handler_context import Publisher
 from yabot.events.sequencing import SEQUENCED_TYPES, publish_sequenced
 from yabot.events.user_order import OrderingConfig, PerUserOrder
 from yabot.logs import get_logger

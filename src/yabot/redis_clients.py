@@ -1,7 +1,8 @@
 """Build redis.asyncio clients from REDIS_* settings: URL (TLS), Sentinel or Cluster.
 
 Clients connect lazily, fail fast (short timeouts, `retries` immediate retries) and never
-log the URL or the password.
+log the URL or the password. Below every user of Redis: the event transport, the
+authentication-failure limiter (security/) and the bot's FSM storage.
 """
 
 from __future__ import annotations
