@@ -10,8 +10,9 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from yabot.cli_admin import add_admin_parser, admin_command
+from yabot.cli_events import add_events_parser, events_command
 from yabot.cli_users import add_users_parser, users_command
-from yabot.domain.errors import SchemaError, StoreUnavailableError
+from yabot.domain.errors import SchemaError, SchemaNotReadyError, StoreUnavailableError
 from yabot.logs import configure_logging, get_logger
 from yabot.settings import ConfigError, Settings, load_settings
 
@@ -28,16 +29,6 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--user-id", type=int, default=1, metavar="N",
                       help="the Telegram user id to chat as (default 1)")
     sub.add_parser("health", help="print component health; exit 0 only when ready")
-    events = sub.add_parser("events", help="event bus operations")
-    dlq = events.add_subparsers(dest="events_command", required=True).add_parser(
-        "dlq", help="dead letters")
-    dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True)
-    dlq_list = dlq_sub.add_parser("list", help="list dead letters not yet replayed")
-    dlq_list.add_argument("--all", action="store_true", help="include replayed ones")
-    replay = dlq_sub.add_parser("replay", help="send dead letters through the bus again")
-    target = replay.add_mutually_exclusive_group(required=True)
-    target.add_argument("ids", nargs="*", type=int, default=[], metavar="ID")
-    target.add_argument("--all", action="store_true", help="every dead letter not yet replayed")
     content = sub.add_parser("content", help="narrative content packs")
     content_load = content.add_subparsers(dest="content_command", required=True).add_parser(
         "load", help="validate and load a content pack (YAML or JSON), all or nothing")
@@ -51,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
                               help="a scope to grant (repeatable); default: read write")
     token_create.add_argument("--ttl-minutes", type=int, default=60, metavar="N",
                               help="lifetime in minutes (1-525600, default 60)")
+    add_events_parser(sub)
     add_users_parser(sub)
     add_admin_parser(sub)
     return parser
@@ -72,68 +64,40 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
-    from yabot.core import start_core, stop_core
+    from yabot.core import migrate_stores
 
-    services = await start_core(settings)
-    await stop_core(services)
+    stores, seeded = await migrate_stores(settings)
+    await stores.disconnect_all()
     print("migrations applied; collections, validators and indexes ready")
+    if seeded:
+        print("the store had no story: the demo story is loaded")
     return 0
 
 
 async def _health(settings: Settings, _args: argparse.Namespace) -> int:
-    from yabot.core import start_core, stop_core
+    """Read-only: one connection attempt per store, no migration, nothing written."""
+    from yabot.core import build_core, open_stores, stop_core
     from yabot.storage.manager import RetryPolicy
 
     try:
-        services = await start_core(settings, migrate=False,
-                                        retry=RetryPolicy(attempts=1))
+        stores = await open_stores(settings, retry=RetryPolicy(attempts=1))
     except StoreUnavailableError as exc:
         print(json.dumps({"status": "not_ready", "error": str(exc)}, indent=2))
         return 1
+    core = build_core(settings, stores)
     try:
-        ready, body = await services.health.check()
+        ready, body = await core.health.check()
     finally:
-        await stop_core(services)
+        await stop_core(core)
     print(json.dumps(body, indent=2))
     return 0 if ready else 1
 
 
-async def _events(settings: Settings, args: argparse.Namespace) -> int:
-    from yabot.core import start_core, stop_core
-    from yabot.events.dead_letter_queue import list_dead_letters, replay_dead_letters
-
-    services = await start_core(settings)
-    try:
-        db = services.stores.sql
-        if args.dlq_command == "list":
-            rows = await list_dead_letters(db, include_replayed=args.all)
-            for r in rows:
-                print(f"{r.id}\t{r.event_type}\t{r.event_id}\tgroup={r.consumer_group}\t"
-                      f"attempts={r.attempts}\t{r.created_at}\t"
-                      f"{'replayed ' + str(r.replayed_at) if r.replayed_at else 'pending'}\t"
-                      f"{r.error}")
-            print(f"{len(rows)} dead letter(s)", file=sys.stderr)
-            return 0
-        if not args.all and not args.ids:
-            print("give dead-letter IDs or --all", file=sys.stderr)
-            return EXIT_CONFIG
-        done = await replay_dead_letters(db, None if args.all else args.ids)
-        missing = sorted(set(args.ids) - set(done))
-        print(f"replayed {len(done)} dead letter(s): {' '.join(map(str, done))}")
-        if missing:
-            print(f"not found or already replayed: {' '.join(map(str, missing))}",
-                  file=sys.stderr)
-            return 1
-        return 0
-    finally:
-        await stop_core(services)
-
-
 async def _content(settings: Settings, args: argparse.Namespace) -> int:
-    from yabot.core import start_core, stop_core
+    from yabot.core import build_core, open_stores, stop_core
     from yabot.domain.errors import ContentError
 
-    services = await start_core(settings)
+    services = build_core(settings, await open_stores(settings))
     try:
         fragments, items = await services.domain.narrative.load_pack_file(args.path)
     except ContentError as exc:
@@ -172,7 +136,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any,
     "migrate": _migrate,
     "chat": _chat,
     "health": _health,
-    "events": _events,
+    "events": events_command,
     "content": _content,
     "token": _token,
     "users": users_command,
@@ -191,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log, settings.secrets())
     try:
         return asyncio.run(COMMANDS[args.command](settings, args))
+    except SchemaNotReadyError as exc:  # missing or older schema: one line, no log noise
+        print(f"yabot: {exc}", file=sys.stderr)
+        return 1
     except (StoreUnavailableError, SchemaError) as exc:
         log.error("start-up failed", error=str(exc))
         print(f"yabot: start-up failed: {exc}", file=sys.stderr)

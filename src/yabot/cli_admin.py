@@ -1,4 +1,5 @@
-"""`yabot admin add USERNAME` (password: first line of stdin) and `yabot admin remove USERNAME`."""
+"""`yabot admin add USERNAME` (password: first line of stdin) and `yabot admin remove USERNAME`,
+on the relational store of a migrated database only."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def add_admin_parser(sub: Any) -> None:
 async def admin_command(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import timedelta
 
-    from yabot.core import start_core, stop_core
+    from yabot.core import open_stores
     from yabot.domain.errors import ConflictError, NotFoundError
     from yabot.services.admin.accounts import AdminAccountService, check_credentials
 
@@ -35,10 +36,9 @@ async def admin_command(settings: Settings, args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"admin add: {exc}", file=sys.stderr)
             return 2
-    services = await start_core(settings)
+    stores = await open_stores(settings, documents=False)
     accounts = AdminAccountService(
-        db=services.stores.sql,
-        session_ttl=timedelta(minutes=settings.admin.session_ttl_minutes))
+        db=stores.sql, session_ttl=timedelta(minutes=settings.admin.session_ttl_minutes))
     try:
         if args.admin_command == "add":
             await accounts.add(args.username, password)
@@ -51,4 +51,4 @@ async def admin_command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"admin {args.admin_command}: {exc}", file=sys.stderr)
         return 1
     finally:
-        await stop_core(services)
+        await stores.disconnect_all()

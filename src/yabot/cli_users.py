@@ -1,4 +1,5 @@
-"""`yabot users import PATH [--dry-run]`: validate a legacy export whole, then import it."""
+"""`yabot users import PATH [--dry-run]`: validate a legacy export whole, then import it
+into a migrated database (no migration here; `--dry-run` writes nothing)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def _bar(total: int) -> Iterator[Progress]:
 
 
 async def users_command(settings: Settings, args: argparse.Namespace) -> int:
-    from yabot.core import start_core, stop_core
+    from yabot.core import build_core, open_stores, stop_core
     from yabot.services.users.importer import UserImporter
 
     started = time.monotonic()
@@ -64,7 +65,7 @@ async def users_command(settings: Settings, args: argparse.Namespace) -> int:
     except LegacyFileError as exc:
         _report_problems(exc.problems)
         return 1
-    services = await start_core(settings)
+    services = build_core(settings, await open_stores(settings))
     try:
         importer = UserImporter(services.domain)
         with _bar(len(rows)) as bar:

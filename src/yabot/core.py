@@ -1,8 +1,10 @@
-"""The core every command builds: stores, bus and domain services, in start/stop order.
+"""The core the commands build: stores, bus and domain services, in start/stop order.
 
 `yabot run` and `yabot chat` add the HTTP server, the bot and the panel on top
 (`server.py`); the other commands need only this, so they start without loading aiogram,
-FastAPI or uvicorn. Only the CLI (and `server.py`) import it.
+FastAPI or uvicorn. Only `yabot migrate` and `yabot run` create or upgrade the schema
+(`migrate_stores`); every other command opens existing stores (`open_stores`) and refuses
+a missing or older schema. Only the CLI (and `server.py`) import this module.
 """
 
 from __future__ import annotations
@@ -36,26 +38,47 @@ class Core:
     domain: DomainServices
 
 
-async def start_core(settings: Settings, *, migrate: bool = True,
-                         retry: RetryPolicy | None = None) -> Core:
-    """Connect the stores (with retries), apply migrations and load the demo content."""
-    stores = DatabaseManager.from_settings(settings.storage, retry=retry)
+async def open_stores(settings: Settings, *, retry: RetryPolicy | None = None,
+                      documents: bool = True) -> DatabaseManager:
+    """Connect to stores that exist with this code's schema; create and write nothing.
+
+    A missing database or an older schema raises SchemaNotReadyError ("run `yabot
+    migrate`") before the document store is contacted; `documents=False` skips it.
+    """
+    stores = DatabaseManager.from_settings(settings.storage, retry=retry, create=False)
     try:
-        await stores.connect_all()
-        if migrate:
-            await stores.migrate()
-            await seed_default_content(stores)
+        await stores.connect_sql()
+        await stores.require_schema()
+        if documents:
+            await stores.connect_documents()
     except BaseException:
         await stores.disconnect_all()
         raise
+    return stores
+
+
+async def migrate_stores(settings: Settings, *, retry: RetryPolicy | None = None,
+                         ) -> tuple[DatabaseManager, bool]:
+    """Create or upgrade both schemas, then load the demo story when the store has none.
+
+    Returns the connected stores and whether the demo story was loaded."""
+    stores = DatabaseManager.from_settings(settings.storage, retry=retry)
+    try:
+        await stores.connect_all()
+        await stores.migrate()
+        seeded = await seed_default_content(stores)
+    except BaseException:
+        await stores.disconnect_all()
+        raise
+    return stores, seeded
+
+
+def build_core(settings: Settings, stores: DatabaseManager) -> Core:
+    """The bus, the domain services and health over connected stores; nothing runs yet."""
     metrics = create_metrics()
     bus = create_event_bus(stores.sql, settings.redis, settings.events, metrics=metrics)
     register_activity_subscriber(bus)
     domain = build_services(settings=settings, stores=stores, bus=bus, metrics=metrics)
-    try:
-        await domain.users.recover()  # finish or undo sagas a dead process left open
-    except Exception as exc:  # e.g. a store still down: the scheduler retries the pass
-        log.error("saga recovery failed at start-up", error=f"{type(exc).__name__}: {exc}")
     health = HealthService()
     health.add_source(stores.health_check)
     health.add_source(bus.health)
@@ -63,7 +86,23 @@ async def start_core(settings: Settings, *, migrate: bool = True,
     health.add_source(status.health)
     metrics.add_refresher(lambda: status.refresh_gauges(metrics))
     return Core(settings=settings, stores=stores, bus=bus, health=health,
-                    metrics=metrics, domain=domain)
+                metrics=metrics, domain=domain)
+
+
+async def start_core(settings: Settings, *, migrate: bool = True,
+                     retry: RetryPolicy | None = None) -> Core:
+    """`run` (and `chat`, with `migrate=False`): the stores (migrated and seeded, or
+    opened as they are), the core, and the recovery of sagas a dead process left open."""
+    if migrate:
+        stores, _ = await migrate_stores(settings, retry=retry)
+    else:
+        stores = await open_stores(settings, retry=retry)
+    core = build_core(settings, stores)
+    try:
+        await core.domain.users.recover()
+    except Exception as exc:  # e.g. a store still down: the scheduler retries the pass
+        log.error("saga recovery failed at start-up", error=f"{type(exc).__name__}: {exc}")
+    return core
 
 
 async def stop_core(services: Core, *, bus_started: bool = False) -> None:
@@ -71,5 +110,7 @@ async def stop_core(services: Core, *, bus_started: bool = False) -> None:
     await services.domain.coordinator.stop()
     if bus_started:
         await services.bus.stop()
+    else:  # its client may have connected (a health check); nothing else ran
+        await services.bus.transport.close()
     await services.stores.disconnect_all()
     log.info("stores closed")

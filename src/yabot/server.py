@@ -116,8 +116,9 @@ async def _start_bot(bot: BotRuntime) -> None:
 
 
 async def chat(settings: Settings, *, user_id: int) -> int:
-    """`yabot chat`: the same services, database and handlers, talking on stdin/stdout."""
-    services = await start_core(settings)
+    """`yabot chat`: the same services, database and handlers, talking on stdin/stdout,
+    over a database `yabot migrate` (or `yabot run`) has prepared."""
+    services = await start_core(settings, migrate=False)
     session = ChatSession(services.domain, services.bus, settings, user_id=user_id)
     await services.bus.start()
     services.domain.coordinator.start()

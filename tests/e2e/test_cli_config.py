@@ -56,6 +56,7 @@ def test_health_reports_components_and_exits_0_when_ready(tmp_path: Path) -> Non
 
 
 def test_health_exits_non_zero_when_a_store_is_unreachable(tmp_path: Path) -> None:
+    assert run(["migrate"], tmp_path, SQLITE_DATABASE_PATH=str(tmp_path / "y.db")).returncode == 0
     result = run(["health"], tmp_path, SQLITE_DATABASE_PATH=str(tmp_path / "y.db"),
                  MONGODB_URI="mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200")
     assert result.returncode != 0

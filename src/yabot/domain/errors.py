@@ -11,6 +11,10 @@ class SchemaError(YabotError):
     """The schema could not be created, or it is newer than this code."""
 
 
+class SchemaNotReadyError(SchemaError):
+    """The database is missing or its schema is older than this code: `yabot migrate`."""
+
+
 class StoreUnavailableError(YabotError):
     """A store cannot be reached right now; the call failed fast instead of hanging."""
 

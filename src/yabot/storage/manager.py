@@ -1,4 +1,8 @@
-"""DatabaseManager: connects, migrates, health-checks and closes both stores."""
+"""DatabaseManager: connects, migrates, health-checks and closes both stores.
+
+Built with `create=False` it only opens stores that exist: a missing SQLite file is a
+`SchemaNotReadyError` before any engine (which would create the file) is built.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,17 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from yabot.domain.errors import StoreUnavailableError
+from sqlalchemy.engine import make_url
+
+from yabot.domain.errors import SchemaNotReadyError, StoreUnavailableError
 from yabot.logs import get_logger
 from yabot.settings import StorageSettings
 from yabot.storage.documents.base import DocumentStore
 from yabot.storage.documents.embedded import EmbeddedDocumentStore
 from yabot.storage.sql.database import Database, sql_url
-from yabot.storage.sql.migrate import migrate
+from yabot.storage.sql.migrate import migrate, require_current_schema
 
 log = get_logger(__name__)
 
@@ -57,6 +64,16 @@ async def probe(backend: str, check: Callable[[], Awaitable[object]],
                            latency_ms=round((time.perf_counter() - start) * 1000, 3))
 
 
+def _database(url: str, *, create: bool) -> Database:
+    """A `Database`; without `create`, only over a SQLite file that already exists."""
+    db_url = make_url(url)
+    path = db_url.database or ""
+    if (not create and db_url.get_backend_name() == "sqlite" and path not in ("", ":memory:")
+            and not Path(path).exists()):
+        raise SchemaNotReadyError(f"no database at {path}; run `yabot migrate`")
+    return Database(url)
+
+
 class DatabaseManager:
     """Owns the relational store (`sql`) and the document store (`documents`)."""
 
@@ -68,9 +85,10 @@ class DatabaseManager:
         self._extra = extra or []
 
     @classmethod
-    def from_settings(cls, settings: StorageSettings, *,
-                      retry: RetryPolicy | None = None) -> DatabaseManager:
-        sql = Database(sql_url(settings))
+    def from_settings(cls, settings: StorageSettings, *, retry: RetryPolicy | None = None,
+                      create: bool = True) -> DatabaseManager:
+        """Without `create`, refuse (SchemaNotReadyError) where a SQLite file is missing."""
+        sql = _database(sql_url(settings), create=create)
         documents: DocumentStore
         extra: list[Database] = []
         if settings.mongodb_uri is not None:
@@ -81,7 +99,8 @@ class DatabaseManager:
         elif sql.is_sqlite:
             documents = EmbeddedDocumentStore(sql)
         else:  # PostgreSQL for relational data, embedded documents beside it in SQLite
-            doc_db = Database(f"sqlite+aiosqlite:///{settings.sqlite_database_path}")
+            doc_db = _database(f"sqlite+aiosqlite:///{settings.sqlite_database_path}",
+                               create=create)
             documents = EmbeddedDocumentStore(doc_db)
             extra.append(doc_db)
         return cls(sql, documents, retry=retry, extra=extra)
@@ -105,8 +124,19 @@ class DatabaseManager:
                 await asyncio.sleep(delay)
 
     async def connect_all(self) -> None:
+        await self.connect_sql()
+        await self.connect_documents()
+
+    async def connect_sql(self) -> None:
         await self._connect(self.sql.backend, self.sql.ping)
+
+    async def connect_documents(self) -> None:
         await self._connect(self.documents.name, self.documents.connect)
+
+    async def require_schema(self) -> str:
+        """Read-only: the relational schema is this code's, else SchemaNotReadyError
+        (missing or older: run `yabot migrate`) or SchemaError (newer than the code)."""
+        return await require_current_schema(self.sql)
 
     async def migrate(self) -> str:
         """Apply relational migrations and create document collections; returns the revision."""

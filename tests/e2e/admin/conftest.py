@@ -59,6 +59,7 @@ def _yabot(root: Path, *args: str, stdin: str = "") -> None:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     root = tmp_path_factory.mktemp("admin-site")
     (root / "users.jsonl").write_text("".join(json.dumps(u) + "\n" for u in USERS))
+    _yabot(root, "migrate")
     _yabot(root, "admin", "add", OPERATOR, stdin=PASSWORD + "\n")
     _yabot(root, "users", "import", "users.jsonl")
     with service(root) as (base, _proc):

@@ -21,6 +21,7 @@ def accounts(cwd: Path) -> list[tuple[str, str]]:
 
 
 def test_add_then_remove(tmp_path: Path) -> None:
+    assert yabot(tmp_path, "migrate").returncode == 0
     added = yabot(tmp_path, "admin", "add", "ana", stdin="doce caracteres!\nsecond line\n")
     assert added.returncode == 0, added.stderr
     [(name, hashed)] = accounts(tmp_path)

@@ -63,6 +63,7 @@ def _yabot(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_content_load(tmp_path: Path) -> None:
     db = tmp_path / "yabot.db"
+    assert _yabot(db, "migrate").returncode == 0
     bad = tmp_path / "bad.json"
     bad.write_text('{"fragments": [{"fragment_id": "x", "title": "X", "content": "c", '
                    '"choices": [{"id": "c1", "text": "t", "next_fragment": "nope"}]}]}')

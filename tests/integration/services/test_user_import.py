@@ -113,6 +113,7 @@ def _count(db: Path, sql: str) -> int:
 
 def test_cli_import_validates_first_and_is_idempotent(tmp_path: Path) -> None:
     db = tmp_path / "yabot.db"
+    assert _yabot(db, "migrate").returncode == 0
     csv = tmp_path / "legacy.csv"
     csv.write_text("telegram_user_id,username,besitos,plan_type,plan_end_date\n"
                    f"911,rosa,7,vip,{END.isoformat()}\n912,,0,,\nnope,x,1,,\n")

@@ -1,4 +1,5 @@
-"""Apply the packaged Alembic migrations; refuse a schema newer than this code."""
+"""Apply the packaged Alembic migrations; refuse a schema newer than this code. Commands
+other than `migrate` and `run` only check (read-only) that the schema is this code's."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import text
 
-from yabot.domain.errors import SchemaError
+from yabot.domain.errors import SchemaError, SchemaNotReadyError
 from yabot.storage.sql.database import Database
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -31,19 +32,24 @@ def code_head() -> str:
     return head
 
 
+def _refuse_unknown(script: ScriptDirectory, current: str, head: str) -> None:
+    """SchemaError when `current` is no revision of this code (the schema is newer)."""
+    try:
+        script.get_revision(current)
+    except CommandError as exc:
+        raise SchemaError(
+            f"database schema is at revision {current!r}, which this code does not know "
+            f"(newest known: {head!r}); the schema is newer than the code: deploy the "
+            "newer yabot version or restore a matching backup") from exc
+
+
 def _upgrade(sync_conn: Any) -> tuple[str | None, str]:
     cfg = _config()
     script = ScriptDirectory.from_config(cfg)
     current = MigrationContext.configure(sync_conn).get_current_revision()
     head = code_head()
     if current is not None:
-        try:
-            script.get_revision(current)
-        except CommandError as exc:
-            raise SchemaError(
-                f"database schema is at revision {current!r}, which this code does not know "
-                f"(newest known: {head!r}); the schema is newer than the code: deploy the "
-                "newer yabot version or restore a matching backup") from exc
+        _refuse_unknown(script, current, head)
     cfg.attributes["connection"] = sync_conn
     command.upgrade(cfg, "head")
     return current, head
@@ -69,3 +75,21 @@ async def current_revision(db: Database) -> str | None:
     async with db.read() as conn:
         return await conn.run_sync(
             lambda c: MigrationContext.configure(c).get_current_revision())
+
+
+def _check(sync_conn: Any) -> str:
+    current = MigrationContext.configure(sync_conn).get_current_revision()
+    head = code_head()
+    if current == head:
+        return head
+    if current is None:
+        raise SchemaNotReadyError("the database has no schema yet; run `yabot migrate`")
+    _refuse_unknown(ScriptDirectory.from_config(_config()), current, head)
+    raise SchemaNotReadyError(f"the database schema is at revision {current}, older than "
+                              f"this code's {head}; run `yabot migrate`")
+
+
+async def require_current_schema(db: Database) -> str:
+    """Read-only check that the schema is at this code's head; returns the revision."""
+    async with db.read() as conn:
+        return await conn.run_sync(_check)
