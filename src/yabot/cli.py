@@ -97,16 +97,16 @@ async def _content(settings: Settings, args: argparse.Namespace) -> int:
     from yabot.core import build_core, open_stores, stop_core
     from yabot.domain.errors import ContentError
 
-    services = build_core(settings, await open_stores(settings))
+    core = build_core(settings, await open_stores(settings))
     try:
-        fragments, items = await services.domain.narrative.load_pack_file(args.path)
+        fragments, items = await core.domain.narrative.load_pack_file(args.path)
     except ContentError as exc:
         for problem in exc.problems:
             print(f"content error: {problem}", file=sys.stderr)
         print(f"{len(exc.problems)} problem(s); nothing was loaded", file=sys.stderr)
         return 1
     finally:
-        await stop_core(services)
+        await stop_core(core)
     print(f"loaded {fragments} fragment(s) and {items} item(s) from {args.path}")
     return 0
 

@@ -65,9 +65,9 @@ async def users_command(settings: Settings, args: argparse.Namespace) -> int:
     except LegacyFileError as exc:
         _report_problems(exc.problems)
         return 1
-    services = build_core(settings, await open_stores(settings))
+    core = build_core(settings, await open_stores(settings))
     try:
-        importer = UserImporter(services.domain)
+        importer = UserImporter(core.domain)
         with _bar(len(rows)) as bar:
             task = bar.add_task("checking", total=len(rows))
             plan = await importer.plan(rows, lambda n: bar.advance(task, n))
@@ -78,7 +78,7 @@ async def users_command(settings: Settings, args: argparse.Namespace) -> int:
         _report_problems(exc.problems)
         return 1
     finally:
-        await stop_core(services)
+        await stop_core(core)
     summary = plan.summary()
     verb = "would change" if args.dry_run else "imported"
     print(f"{args.path}: {verb}: " + ", ".join(f"{k}={v}" for k, v in summary.items()))

@@ -105,12 +105,12 @@ async def start_core(settings: Settings, *, migrate: bool = True,
     return core
 
 
-async def stop_core(services: Core, *, bus_started: bool = False) -> None:
+async def stop_core(core: Core, *, bus_started: bool = False) -> None:
     """Stop in order: event consumers and relay (drain, flush), then the stores."""
-    await services.domain.coordinator.stop()
+    await core.domain.coordinator.stop()
     if bus_started:
-        await services.bus.stop()
+        await core.bus.stop()
     else:  # its client may have connected (a health check); nothing else ran
-        await services.bus.transport.close()
-    await services.stores.disconnect_all()
+        await core.bus.transport.close()
+    await core.stores.disconnect_all()
     log.info("stores closed")

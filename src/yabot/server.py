@@ -46,23 +46,23 @@ async def serve(settings: Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, _request_stop, sig)
 
-    services = await start_core(settings)
-    bot = _build_bot(settings, services)  # before bus.start(): its notifier subscribes
-    await services.bus.start()
-    scheduler = build_scheduler(services.stores.sql, services.domain, services.bus)
+    core = await start_core(settings)
+    bot = _build_bot(settings, core)  # before bus.start(): its notifier subscribes
+    await core.bus.start()
+    scheduler = build_scheduler(core.stores.sql, core.domain, core.bus)
     await scheduler.start()  # after the bus: its jobs publish
-    services.domain.coordinator.start()
+    core.domain.coordinator.start()
     auth: Authenticator | None = None
     panel: AdminPanel | None = None
     try:
         if stop.is_set():
             return 0
         auth = await build_authenticator(settings)  # loads or generates the JWT keys
-        app = create_app(services=services.domain, auth=auth,
-                         health_service=services.health, metrics=services.metrics,
+        app = create_app(services=core.domain, auth=auth,
+                         health_service=core.health, metrics=core.metrics,
                          extra_routers=bot.routers() if bot else ())
-        panel = await build_admin_panel(settings=settings, domain=services.domain,
-                                        db=services.stores.sql, health=services.health)
+        panel = await build_admin_panel(settings=settings, domain=core.domain,
+                                        db=core.stores.sql, health=core.health)
         app.mount("/admin", panel.app)
         config = uvicorn.Config(
             app, host=settings.api.host, port=settings.api.port, log_config=None,
@@ -89,22 +89,22 @@ async def serve(settings: Settings) -> int:
         if panel is not None:
             await panel.aclose()
         await scheduler.stop()  # before the bus stops
-        await stop_core(services, bus_started=True)
+        await stop_core(core, bus_started=True)
         log.info("stopped")
 
 
-def _build_bot(settings: Settings, services: Core) -> BotRuntime | None:
+def _build_bot(settings: Settings, core: Core) -> BotRuntime | None:
     if settings.bot.bot_token is None:
         log.info("BOT_TOKEN is not set: running without the Telegram bot")
         return None
     try:
-        bot = BotRuntime(settings=settings, domain=services.domain, bus=services.bus,
-                         db=services.stores.sql, metrics=services.metrics)
+        bot = BotRuntime(settings=settings, domain=core.domain, bus=core.bus,
+                         db=core.stores.sql, metrics=core.metrics)
     except Exception as exc:  # the rest of the service still runs
         log.error("the Telegram bot could not be built; running without it",
                   error=f"{type(exc).__name__}: {exc}")
         return None
-    services.health.add_source(bot.health)
+    core.health.add_source(bot.health)
     return bot
 
 
@@ -118,11 +118,11 @@ async def _start_bot(bot: BotRuntime) -> None:
 async def chat(settings: Settings, *, user_id: int) -> int:
     """`yabot chat`: the same services, database and handlers, talking on stdin/stdout,
     over a database `yabot migrate` (or `yabot run`) has prepared."""
-    services = await start_core(settings, migrate=False)
-    session = ChatSession(services.domain, services.bus, settings, user_id=user_id)
-    await services.bus.start()
-    services.domain.coordinator.start()
+    core = await start_core(settings, migrate=False)
+    session = ChatSession(core.domain, core.bus, settings, user_id=user_id)
+    await core.bus.start()
+    core.domain.coordinator.start()
     try:
         return await session.run()
     finally:
-        await stop_core(services, bus_started=True)
+        await stop_core(core, bus_started=True)
