@@ -52,15 +52,13 @@ ALLOWED = {
     "upward: yabot.services.users.sagas -> yabot.services.workflow.workflows",
     "upward: yabot.services.users.importer -> yabot.services.container",
     "upward: yabot.services.workflow.scheduler -> yabot.services.container",
-    # tables.py imports the per-context table modules at its end (so `metadata` is whole)
-    # and they import `metadata` from it: `metadata` wants a module of its own
-    "cycle: yabot.storage.sql.tables <-> yabot.storage.sql.tables_economy"
-    " <-> yabot.storage.sql.tables_messaging",
-    # bot/ and admin/ take a Database directly (issue 14, item 3)
+    # bot/ and admin/ take a Database directly (issue 14, item 3); the bot's outgoing
+    # queue reads the messaging repository
     "reach: yabot.admin.panel -> yabot.storage.sql.database",
     "reach: yabot.bot.inbox -> yabot.storage.sql.updates",
     "reach: yabot.bot.inbox_worker -> yabot.storage.sql.database",
     "reach: yabot.bot.inbox_worker -> yabot.storage.sql.updates",
+    "reach: yabot.bot.outgoing -> yabot.storage.sql.repositories.messaging",
     "reach: yabot.bot.runtime -> yabot.storage.manager",
     "reach: yabot.bot.runtime -> yabot.storage.sql.database",
     "reach: yabot.bot.runtime -> yabot.storage.sql.updates",

@@ -120,7 +120,7 @@ def create_limiter(redis: RedisSettings, rate: float) -> LocalBucket | RedisBuck
     """The deployment's bucket: in Redis when REDIS_* is configured, else in process."""
     if redis.url is None and not redis.sentinels:
         return LocalBucket(rate)
-    from yabot.events.transports.redis_clients import build_client
+    from yabot.redis_clients import build_client
 
     return RedisBucket(build_client(redis, socket_timeout=0.5, connect_timeout=0.5, retries=0),
                        rate)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-metadata = sa.MetaData()
+from yabot.storage.sql.metadata import metadata as metadata
 
 _now = sa.text("CURRENT_TIMESTAMP")
 
