@@ -80,7 +80,8 @@ async def test_openapi_documents_every_operation_and_error(api_embedded: ApiEnv)
         ("POST", "/api/v1/user/{user_id}/inventory/{item_id}/use"),
         ("GET", "/api/v1/user/{user_id}/achievements"),
         ("GET", "/api/v1/user/{user_id}/missions"), ("POST", "/api/v1/user/{user_id}/daily-gift"),
-        ("GET", "/api/v1/ranking"),
+        ("GET", "/api/v1/ranking"), ("GET", "/api/v1/user/{user_id}/payments"),
+        ("POST", "/api/v1/user/{user_id}/payments/{charge_id}/refund"),
         ("POST", "/api/v1/auctions"), ("GET", "/api/v1/auctions"),
         ("GET", "/api/v1/auctions/{auction_id}"), ("POST", "/api/v1/auctions/{auction_id}/bids")}
     for path, item in spec["paths"].items():
