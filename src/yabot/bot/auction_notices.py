@@ -13,7 +13,8 @@ from aiogram import Bot
 from yabot.bot.texts import language_of
 from yabot.bot.texts_auctions import ta
 from yabot.domain.events import AuctionLost, AuctionOutbid, AuctionWon, BaseEvent
-from yabot.events.bus import EventBus, HandlerContext
+from yabot.events.bus import EventBus
+from yabot.events.handler_context import HandlerContext
 from yabot.services.container import DomainServices
 from yabot.services.messaging import enqueue
 

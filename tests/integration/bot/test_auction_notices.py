@@ -15,7 +15,7 @@ from yabot.bot.auction_notices import GROUP, AuctionNotifier
 from yabot.core import start_core, stop_core
 from yabot.domain.events import parse_event
 from yabot.domain.views import TelegramUser
-from yabot.events.bus import HandlerContext
+from yabot.events.handler_context import HandlerContext
 from yabot.settings import StorageSettings
 from yabot.storage.sql.tables import event_log
 from yabot.storage.sql.tables_messaging import outgoing_messages

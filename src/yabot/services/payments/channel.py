@@ -24,7 +24,8 @@ from yabot.domain.events import (
     UserJoinedChannel,
     UserLeftChannel,
 )
-from yabot.events.bus import EventBus, HandlerContext
+from yabot.events.bus import EventBus
+from yabot.events.handler_context import HandlerContext
 from yabot.logs import get_logger
 from yabot.services.payments.ports import ChannelStore, PaymentsStore
 from yabot.services.payments.service import PaymentsService

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from yabot.storage.sql.tables import metadata
+from yabot.storage.sql.metadata import metadata
 
 _now = sa.text("CURRENT_TIMESTAMP")
 _id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
