@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from yabot.admin import i18n_payments
 from yabot.admin.i18n_economy import ECONOMY_EN, ECONOMY_ES
 
 ES: dict[str, str] = {
@@ -100,6 +101,8 @@ EN: dict[str, str] = {
 # the economy's pages add their own keys (without replacing any)
 ES.update({k: v for k, v in ECONOMY_ES.items() if k not in ES})
 EN.update({k: v for k, v in ECONOMY_EN.items() if k not in EN})
+ES.update({k: v for k, v in i18n_payments.ES.items() if k not in ES})
+EN.update({k: v for k, v in i18n_payments.EN.items() if k not in EN})
 LANGUAGES = {"es": ES, "en": EN}
 
 

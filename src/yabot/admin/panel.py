@@ -23,7 +23,16 @@ from yabot.admin.context import (
     render,
 )
 from yabot.admin.guards import Signer, load_or_create_key, security_headers
-from yabot.admin.routes import auctions, auth, content, dashboard, economy, events, users
+from yabot.admin.routes import (
+    auctions,
+    auth,
+    content,
+    dashboard,
+    economy,
+    events,
+    payments,
+    users,
+)
 from yabot.domain.errors import NotFoundError, StoreUnavailableError
 from yabot.observability.health import HealthService
 from yabot.security.auth_failures import FailureLimiter, create_failure_limiter
@@ -81,7 +90,7 @@ def _when(value: datetime | None) -> str:
 def create_admin_app(ctx: AdminContext) -> FastAPI:
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.admin = ctx
-    for module in (auth, dashboard, users, events, content, economy, auctions):
+    for module in (auth, dashboard, users, events, content, economy, auctions, payments):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("yabot.admin", "static")]), name="static")
     app.middleware("http")(security_headers)

@@ -61,7 +61,9 @@ async def user_page(request: Request, user_id: str,
                   missions=await economy.missions.today(user_id),
                   events=await ctx.queries.recent_events(user_id=user_id, limit=20),
                   audit=await ctx.accounts.recent_audit(target=user_id, limit=20),
-                  plans=PLANS, idempotency_key=uuid.uuid4().hex)
+                  plans=PLANS, idempotency_key=uuid.uuid4().hex,
+                  payments=await ctx.domain.payments.payments(user_id),
+                  support=await ctx.domain.payments.support_requests(20, user_id=user_id))
 
 
 @router.post("/users/{user_id}/subscription")
