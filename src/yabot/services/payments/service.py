@@ -25,9 +25,9 @@ from yabot.domain.payments import CURRENCY, PLAN_DAYS, Offer, Payment, SupportRe
 from yabot.events.bus import EventBus
 from yabot.logs import get_logger
 from yabot.services.payments.errors import GatewayUnavailableError
+from yabot.services.payments.faults import checkpoint
 from yabot.services.payments.ports import PaymentsStore, TelegramGateway
 from yabot.services.subscriptions.service import SubscriptionService
-from yabot.services.workflow.workflows import checkpoint
 from yabot.settings import PaymentSettings
 
 log = get_logger(__name__)
