@@ -50,9 +50,6 @@ ALLOWED = {
     # house-repos (services/): sagas use workflow's runner; importer and scheduler take
     # the whole DomainServices
     "upward: yabot.services.users.sagas -> yabot.services.workflow.workflows",
-    # payments too: workflow/workflows.py (the saga runner) is a mechanism under the
-    # contexts, not part of the orchestration above them; it wants a lower home
-    "upward: yabot.services.payments.service -> yabot.services.workflow.workflows",
     "upward: yabot.services.users.importer -> yabot.services.container",
     "upward: yabot.services.workflow.scheduler -> yabot.services.container",
     # bot/ and admin/ take a Database directly (issue 14, item 3); the bot's outgoing
