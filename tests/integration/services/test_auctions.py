@@ -12,6 +12,8 @@ from tests.integration.services.ledger_env import Env, EnvFactory
 from yabot.domain.auctions import BidRejectedError
 from yabot.domain.clock import utcnow
 from yabot.domain.errors import ConflictError, NotFoundError
+from yabot.services.subscriptions.service import SubscriptionService
+from yabot.services.users.service import UserService
 
 SOON = timedelta(hours=1)
 
@@ -138,3 +140,31 @@ async def test_one_close_across_processes_sqlite(make_env: EnvFactory, tmp_path:
 async def test_one_close_across_processes_postgres(make_env: EnvFactory,
                                                    postgres_url: str) -> None:
     await _two_closers(make_env, postgres_url)
+
+
+async def _delete(stack: AuctionStack, user_id: str) -> None:
+    """Delete the user (their wallet and ledger entries go with the profile)."""
+    env = stack.env
+    users = UserService(stores=env.stores, bus=env.bus,
+                        subscriptions=SubscriptionService(stores=env.stores, bus=env.bus))
+    await users.delete_user(user_id)
+
+
+async def test_a_deleted_leader_neither_blocks_bids_nor_wins(stack: AuctionStack) -> None:
+    first = await stack.auctions.open("besito_001", 10, utcnow() + SOON)
+    await stack.auctions.bid(first.auction_id, "11", 30, "a1")
+    await _delete(stack, "11")
+    beaten = await stack.auctions.bid(first.auction_id, "22", 31, "b1")  # no hold to release
+    assert beaten.applied and await stack.wallet("22") == (69, 31)
+    assert await stack.events("auction_outbid") == []
+    second = await stack.auctions.open("besito_001", 10, utcnow() + SOON)
+    await stack.auctions.bid(second.auction_id, "22", 20, "b2")
+    await _delete(stack, "22")
+    for auction in (first, second):
+        await stack.end_now(auction.auction_id)
+    assert await stack.auctions.close_due() == 2
+    for auction in (first, second):
+        closed = await stack.auctions.get(auction.auction_id)
+        assert (closed.status, closed.winner_user_id) == ("closed", None)
+    assert await stack.events("auction_won") == [] and await stack.events("auction_lost") == []
+    await stack.check_ledger(5)  # only user 33's seed is left

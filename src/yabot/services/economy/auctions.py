@@ -54,6 +54,7 @@ class AuctionStore(Protocol):
                       key: str) -> int: ...
     async def claim_close(self, tx: Publisher, auction_id: str) -> AuctionView | None: ...
     async def grant_item(self, tx: Publisher, user_id: str, item_id: str) -> int: ...
+    async def clear_winner(self, tx: Publisher, auction_id: str) -> None: ...
     async def due(self, now: datetime, limit: int) -> list[str]: ...
     async def best_bids(self, tx: Publisher, auction_id: str) -> dict[str, int]: ...
     async def bids(self, auction_id: str, *, limit: int = 50) -> list[Bid]: ...
@@ -122,6 +123,8 @@ class AuctionService:
                     raise NotFoundError("auction", auction_id)
                 return None
             await self._settle(tx, auction)
+            auction = await self.store.get(auction_id, tx=tx)
+            assert auction is not None
         log.info("auction closed", auction_id=auction_id, winner=auction.winner_user_id,
                  amount=auction.highest_bid)
         return auction
@@ -130,8 +133,12 @@ class AuctionService:
         """The scheduler's job: close every open auction whose `ends_at` has passed."""
         closed = 0
         for auction_id in await self.store.due(utcnow(), limit):
-            if await self.close(auction_id) is not None:
-                closed += 1
+            try:
+                if await self.close(auction_id) is not None:
+                    closed += 1
+            except Exception as exc:  # the others still close; this one is retried
+                log.error("auction close failed", auction_id=auction_id,
+                          error=f"{type(exc).__name__}: {exc}")
         return closed
 
     # --- internals -------------------------------------------------------------------
@@ -158,7 +165,10 @@ class AuctionService:
         await self.holds.require_user(tx, user_id)
         self._check_can_lead(auction, amount)
         leader, led = auction.highest_bidder, auction.highest_bid or 0
-        await self.holds.lock(tx, [user_id] if leader is None else [user_id, leader])
+        # a deleted leader's wallet (their hold with it) is gone: nothing to release
+        beaten = (leader if leader is not None and leader != user_id
+                  and await self.holds.user_exists(tx, leader) else None)
+        await self.holds.lock(tx, [user_id] if beaten is None else [user_id, beaten])
         bid_id = await self.store.add_bid(tx, auction_id, user_id, amount, key)
         prefix = f"auction:{auction_id}:bid:{bid_id}"
         try:
@@ -168,10 +178,10 @@ class AuctionService:
             raise BidRejectedError("insufficient_funds", f"user {user_id!r} cannot cover a "
                                    f"bid of {amount}", balance=exc.balance,
                                    amount=amount) from exc
-        if leader is not None and leader != user_id:
-            await self.holds.release(tx, leader, led, f"auction:release:{auction_id}",
+        if beaten is not None:
+            await self.holds.release(tx, beaten, led, f"auction:release:{auction_id}",
                                      f"{prefix}:release")
-            await tx.publish(AuctionOutbid(user_id=leader, payload=AuctionOutbidPayload(
+            await tx.publish(AuctionOutbid(user_id=beaten, payload=AuctionOutbidPayload(
                 auction_id=auction_id, item_id=auction.item_id, own_bid=led,
                 highest_bid=amount)))
         updated = await self.store.get(auction_id, tx=tx)
@@ -190,6 +200,9 @@ class AuctionService:
 
     async def _settle(self, tx: Publisher, auction: AuctionView) -> None:
         winner, amount, aid = auction.winner_user_id, auction.highest_bid, auction.auction_id
+        if winner is not None and not await self.holds.user_exists(tx, winner):
+            await self.store.clear_winner(tx, aid)  # deleted, their hold with them
+            winner = None
         if winner is not None and amount is not None:
             await self.holds.lock(tx, [winner])
             won = AuctionWon(user_id=winner, payload=AuctionWonPayload(
@@ -197,7 +210,9 @@ class AuctionService:
             await self.holds.capture(tx, winner, amount, f"auction:{aid}",
                                      f"auction:{aid}:won", cause=won)
             await self.store.grant_item(tx, winner, auction.item_id)
-            await tx.publish(won, *self._losers(auction, await self.store.best_bids(tx, aid)))
+            best = {user: bid for user, bid in (await self.store.best_bids(tx, aid)).items()
+                    if user == winner or await self.holds.user_exists(tx, user)}
+            await tx.publish(won, *self._losers(auction, best))
         await tx.publish(AuctionClosed(payload=AuctionClosedPayload(
             auction_id=aid, item_id=auction.item_id, winner_user_id=winner, amount=amount)))
 

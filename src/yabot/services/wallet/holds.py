@@ -19,6 +19,8 @@ from yabot.services.wallet.service import BesitosService
 class HoldStore(Protocol):
     """Wallet `held` moves (implemented by `storage/sql/repositories/ledger_holds.py`)."""
 
+    async def user_exists(self, tx: Publisher, user_id: str) -> bool: ...
+
     async def require_user(self, tx: Publisher, user_id: str) -> None: ...
 
     async def lock(self, tx: Publisher, user_ids: Sequence[str]) -> None: ...
@@ -38,6 +40,10 @@ def _positive(amount: int) -> None:
 class HoldService:
     def __init__(self, *, store: HoldStore, besitos: BesitosService) -> None:
         self.store, self.besitos = store, besitos
+
+    async def user_exists(self, tx: Publisher, user_id: str) -> bool:
+        """False once the user was deleted (their wallet, holds included, went with them)."""
+        return await self.store.user_exists(tx, user_id)
 
     async def require_user(self, tx: Publisher, user_id: str) -> None:
         """NotFoundError("user") for a user without a profile."""

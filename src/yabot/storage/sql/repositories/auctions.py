@@ -114,6 +114,11 @@ class AuctionRepository:
             .returning(_A.auction_id))).first()
         return None if claimed is None else await _get(tx.conn, auction_id)
 
+    async def clear_winner(self, tx: Transaction, auction_id: str) -> None:
+        """A closed auction whose leader was deleted: no winner."""
+        await tx.conn.execute(auctions.update().where(_A.auction_id == auction_id)
+                              .values(winner_user_id=None))
+
     async def grant_item(self, tx: Transaction, user_id: str, item_id: str) -> int:
         """One more of `item_id` in the user's inventory; returns the new quantity."""
         conn, inv = tx.conn, inventory.c

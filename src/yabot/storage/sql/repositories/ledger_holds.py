@@ -34,11 +34,14 @@ class HoldRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def require_user(self, tx: Transaction, user_id: str) -> None:
-        """NotFoundError("user") without a profile."""
+    async def user_exists(self, tx: Transaction, user_id: str) -> bool:
         found = (await tx.conn.execute(sa.select(user_profiles.c.user_id)
                                        .where(user_profiles.c.user_id == user_id))).first()
-        if found is None:
+        return found is not None
+
+    async def require_user(self, tx: Transaction, user_id: str) -> None:
+        """NotFoundError("user") without a profile."""
+        if not await self.user_exists(tx, user_id):
             raise NotFoundError("user", user_id)
 
     async def lock(self, tx: Transaction, user_ids: Sequence[str]) -> None:
