@@ -158,10 +158,35 @@ def test_dashboard(browser: Any, site: Site, tmp_path: Path) -> None:
     shot(browser, tmp_path, "admin-dashboard.png")
 
 
+def test_open_watch_and_close_an_auction(browser: Any, site: Site) -> None:
+    browser.get(site.base + "/admin/auctions")
+    browser.find_element(By.NAME, "item_id").send_keys("besito_001")
+    browser.find_element(By.NAME, "min_bid").clear()
+    browser.find_element(By.NAME, "min_bid").send_keys("7")
+    submit(browser, "auction-open-submit")
+    auction_id = browser.current_url.rsplit("/", 1)[1]
+    assert site.sql("SELECT item_id, min_bid, status FROM auctions WHERE auction_id = ?",
+                    (auction_id,)) == [("besito_001", 7, "open")]
+    status = browser.find_element(By.ID, "auction-status").text
+    # the page follows the auction: a change shows up without a reload (admin.js)
+    site.sql("UPDATE auctions SET ends_at = '2030-01-02 03:04:05.000000' "
+             "WHERE auction_id = ?", (auction_id,))
+    wait(browser, lambda d: "2030-01-02 03:04:05" in d.find_element(By.ID,
+                                                                      "auction-live").text)
+    submit(browser, "auction-close-submit")
+    assert browser.find_element(By.ID, "auction-status").text != status
+    assert site.sql("SELECT status, winner_user_id FROM auctions WHERE auction_id = ?",
+                    (auction_id,)) == [("closed", None)]
+    browser.get(site.base + "/admin/economy")
+    assert browser.find_elements(By.CSS_SELECTOR, "svg rect")  # the stacked bars
+    assert browser.find_element(By.CSS_SELECTOR, "#supply-chart polyline")
+
+
 def test_layout_fits_a_phone_screen(browser: Any, site: Site) -> None:
     browser.set_window_size(390, 844)
     try:
-        for path in ("/admin/", "/admin/users", "/admin/users/1001", "/admin/events"):
+        for path in ("/admin/", "/admin/users", "/admin/users/1001", "/admin/events",
+                     "/admin/economy", "/admin/auctions", "/admin/content"):
             browser.get(site.base + path)
             overflow = browser.execute_script(
                 "return document.documentElement.scrollWidth - window.innerWidth;")
