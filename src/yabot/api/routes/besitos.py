@@ -21,8 +21,9 @@ async def get_besitos(user_id: UserId, besitos: BesitosDep, domain: Domain,
     entries and the level."""
     wallet = await besitos.wallet(user_id, limit=limit)
     level = await domain.economy.ranking.level(user_id)
-    _, held = await domain.holds.totals(user_id)
-    return WalletOut.of(wallet, level=level.level, held=held)
+    balance, held = await domain.holds.totals(user_id)  # one read: the two add up
+    out = WalletOut.of(wallet, level=level.level, held=held)
+    return out.model_copy(update={"balance": balance})
 
 
 @router.post("/{user_id}/besitos", response_model=BesitosResult, status_code=201,
