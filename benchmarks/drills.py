@@ -117,6 +117,7 @@ def run_drill(drill: Drill, args: argparse.Namespace) -> dict[str, Any]:
             "drill": drill.name, "target": args.target, "fault": drill.fault,
             "fault_s": round(fault_end - fault_start, 1), "offered": args.rate,
             "users": args.users, "no_reply": matched["missing"],
+            "no_reply_by_kind": matched["missing_by_kind"],
             **recovery(timeline.points, (fault_start, fault_end), load_end),
         }
         if probe is not None:

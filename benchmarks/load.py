@@ -82,6 +82,7 @@ def match(sent: list[list[Any]], records: list[list[Any]]) -> dict[str, Any]:
     for chat, at, _method, _text in records:
         by_chat.setdefault(int(chat), []).append(float(at))
     latencies, missing, errors = [], 0, 0
+    missing_by_kind: dict[str, int] = {}
     for _uid, kind, uid, at, status, _done in sorted(sent, key=lambda s: s[3]):
         if status != 200:
             errors += 1
@@ -95,7 +96,9 @@ def match(sent: list[list[Any]], records: list[list[Any]]) -> dict[str, Any]:
             latencies.append(queue.pop(0) - at)
         else:
             missing += 1
-    return {"latencies": latencies, "missing": missing, "errors": errors}
+            missing_by_kind[kind] = missing_by_kind.get(kind, 0) + 1
+    return {"latencies": latencies, "missing": missing, "errors": errors,
+            "missing_by_kind": missing_by_kind}
 
 
 def run_step(sink: Sink, yabots: list[Any], cfg: dict[str, Any]) -> dict[str, Any]:

@@ -50,8 +50,8 @@ def proc_sample(pid: int) -> tuple[float, float]:
     """(CPU seconds so far, RSS in MB) of a live process."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     cpu = (int(fields[11]) + int(fields[12])) / TICK
-    rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text()
-               .splitlines() if line.startswith("VmRSS:"))
+    rss = next((int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text()
+                .splitlines() if line.startswith("VmRSS:")), 0)  # 0: exited (a zombie)
     return cpu, rss / 1024
 
 
