@@ -91,8 +91,8 @@ def build_core(settings: Settings, stores: DatabaseManager) -> Core:
 
 async def start_core(settings: Settings, *, migrate: bool = True,
                      retry: RetryPolicy | None = None) -> Core:
-    """`run` (and `chat`, with `migrate=False`): the stores (migrated and seeded, or
-    opened as they are), the core, and the recovery of sagas a dead process left open."""
+    """`run` and `chat`: the stores (migrated and seeded; with `migrate=False` opened as
+    they are), the core, and the recovery of sagas a dead process left open."""
     if migrate:
         stores, _ = await migrate_stores(settings, retry=retry)
     else:

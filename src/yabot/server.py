@@ -116,9 +116,9 @@ async def _start_bot(bot: BotRuntime) -> None:
 
 
 async def chat(settings: Settings, *, user_id: int) -> int:
-    """`yabot chat`: the same services, database and handlers, talking on stdin/stdout,
-    over a database `yabot migrate` (or `yabot run`) has prepared."""
-    core = await start_core(settings, migrate=False)
+    """`yabot chat`: the same services, database and handlers, talking on stdin/stdout.
+    Like `yabot run` it is a way to run the bot, so it migrates and seeds as `run` does."""
+    core = await start_core(settings)
     session = ChatSession(core.domain, core.bus, settings, user_id=user_id)
     await core.bus.start()
     core.domain.coordinator.start()

@@ -36,11 +36,6 @@ def _balance(out: str) -> int:
 
 
 def test_chat_plays_the_story_with_piped_input(tmp_path: Path) -> None:
-    db = str(tmp_path / "data" / "yabot.db")
-    migrate = subprocess.run([sys.executable, "-m", "yabot", "migrate"], cwd=tmp_path,
-                             env=clean_env(SQLITE_DATABASE_PATH=db), capture_output=True,
-                             text=True, timeout=120)
-    assert migrate.returncode == 0, migrate.stderr
     done = chat(tmp_path, SCRIPT, "--user-id", "4242")
     assert done.returncode == 0, done.stderr
     out = done.stdout
