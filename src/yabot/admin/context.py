@@ -97,7 +97,7 @@ def flash(request: Request) -> tuple[str | None, str | None]:
     """(done, error) message keys from the query string, known keys only."""
     done = request.query_params.get("done")
     error = request.query_params.get("error")
-    done_keys = {"subscription", "besitos", "deleted", "replayed"}
+    done_keys = {"subscription", "besitos", "deleted", "replayed", "broadcast"}
     error_keys = {"invalid", "insufficient_funds", "not_found", "already_replayed",
                   "unavailable"}
     return (f"done_{done}" if done in done_keys else None,

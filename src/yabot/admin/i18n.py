@@ -51,6 +51,12 @@ ES: dict[str, str] = {
     "{items} objeto(s).", "pack_errors": "{count} problema(s); no se ha cargado nada.",
     "not_found_title": "No encontrado", "back": "Volver", "audit": "Auditoría",
     "none": "—", "yes": "sí", "no": "no", "session_expires": "La sesión caduca",
+    "nav_broadcasts": "Difusiones", "broadcast_new": "Nueva difusión",
+    "broadcast_text": "Mensaje", "segment": "Destinatarios", "segment_all": "Todos",
+    "segment_vip": "VIP", "segment_free": "Gratis", "broadcast_send": "Enviar difusión",
+    "progress": "Progreso", "sent": "Enviados", "failed": "Fallidos",
+    "blocked": "Bloqueados", "total": "Total", "refresh": "Actualizar",
+    "done_broadcast": "Difusión en cola.",
 }
 
 EN: dict[str, str] = {
@@ -96,6 +102,12 @@ EN: dict[str, str] = {
     "{items} item(s).", "pack_errors": "{count} problem(s); nothing was loaded.",
     "not_found_title": "Not found", "back": "Back", "audit": "Audit",
     "none": "—", "yes": "yes", "no": "no", "session_expires": "Session expires",
+    "nav_broadcasts": "Broadcasts", "broadcast_new": "New broadcast",
+    "broadcast_text": "Message", "segment": "Recipients", "segment_all": "Everyone",
+    "segment_vip": "VIP", "segment_free": "Free", "broadcast_send": "Send broadcast",
+    "progress": "Progress", "sent": "Sent", "failed": "Failed",
+    "blocked": "Blocked", "total": "Total", "refresh": "Refresh",
+    "done_broadcast": "Broadcast queued.",
 }
 
 # the economy's pages add their own keys (without replacing any)

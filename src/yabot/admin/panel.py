@@ -26,6 +26,7 @@ from yabot.admin.guards import Signer, load_or_create_key, security_headers
 from yabot.admin.routes import (
     auctions,
     auth,
+    broadcasts,
     content,
     dashboard,
     economy,
@@ -90,7 +91,8 @@ def _when(value: datetime | None) -> str:
 def create_admin_app(ctx: AdminContext) -> FastAPI:
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.admin = ctx
-    for module in (auth, dashboard, users, events, content, economy, auctions, payments):
+    for module in (auth, dashboard, users, events, content, economy, auctions, payments,
+                   broadcasts):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("yabot.admin", "static")]), name="static")
     app.middleware("http")(security_headers)

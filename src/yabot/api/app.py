@@ -12,6 +12,7 @@ from yabot.api.middleware import RequestContextMiddleware
 from yabot.api.routes import (
     auctions,
     besitos,
+    broadcasts,
     economy,
     events,
     health,
@@ -29,7 +30,7 @@ API_PREFIX = "/api/v1"
 ROUTERS = [health.router]
 API_ROUTERS = [users.router, subscriptions.router, besitos.router, narrative.router,
                events.router, shop.router, economy.router, auctions.router,
-               payments.router]
+               payments.router, broadcasts.router]
 
 DESCRIPTION = """Internal API of YABOT for other services (admin panel, content tool,
 analytics). Every `/api/v1` route needs `Authorization: Bearer <JWT>` (`yabot token

@@ -89,7 +89,9 @@ def telegram_send(bot: Bot) -> SendFn:
         if method_type is None:
             return SendResult("failed", error=f"unknown method {row.method}")
         try:
-            method = method_type.model_validate(json.loads(row.params))
+            params = json.loads(row.params)
+            params.setdefault("chat_id", row.chat_id)  # broadcast rows share one text
+            method = method_type.model_validate(params)
         except ValueError as exc:
             return SendResult("failed", error=f"bad parameters: {exc}")
         token = DIRECT.set(True)

@@ -10,6 +10,7 @@ from yabot.services.admin.dead_letters import DeadLetterService
 from yabot.services.economy.auctions import AuctionService
 from yabot.services.economy.service import EconomyService
 from yabot.services.economy.stats import EconomyStats
+from yabot.services.messaging.broadcasts import BroadcastService
 from yabot.services.narrative.item_effects import register_item_effects
 from yabot.services.narrative.service import NarrativeService
 from yabot.services.payments.channel import ChannelService
@@ -44,6 +45,7 @@ class DomainServices:
     payments: PaymentsService
     channel: ChannelService
     economy_stats: EconomyStats
+    broadcasts: BroadcastService
 
 
 def build_services(*, settings: Settings, stores: DatabaseManager, bus: EventBus,
@@ -78,4 +80,5 @@ def build_services(*, settings: Settings, stores: DatabaseManager, bus: EventBus
         auctions=AuctionService(store=AuctionRepository(stores.sql), holds=holds,
                                 items=stores.documents.items, bus=bus),
         payments=payments, channel=channel,
-        economy_stats=EconomyStats(store=EconomyStatsRepository(stores.sql)))
+        economy_stats=EconomyStats(store=EconomyStatsRepository(stores.sql)),
+        broadcasts=BroadcastService(stores.sql))

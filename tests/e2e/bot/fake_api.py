@@ -34,6 +34,7 @@ class FakeBotAPI:
         self.updates: list[dict[str, Any]] = []
         self.stale: list[dict[str, Any]] = []  # served once more whatever the offset
         self.held: dict[str, float] = {}  # method -> seconds: answered late, 502, not recorded
+        self.blocked: set[int] = set()  # chats whose user blocked the bot: sends answer 403
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         self._mid = 1000
@@ -202,6 +203,9 @@ class FakeBotAPI:
                     return
                 with fake.changed:
                     failure = fake._failure(method)
+                    if failure is None and method in SENDS and fake.blocked and \
+                            int(params.get("chat_id") or 0) in fake.blocked:
+                        failure = (403, None)
                     refusals = fake.refusals.get(method)
                     body: dict[str, Any]
                     if failure is None and refusals:

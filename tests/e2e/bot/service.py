@@ -66,10 +66,11 @@ class Service:
 
 
 def bot_env(tmp_path: Path, api_url: str, port: int, **extra: str) -> dict[str, str]:
-    return clean_env(SQLITE_DATABASE_PATH=str(tmp_path / "data" / "yabot.db"),
-                     API_PORT=str(port), JWT_ALGORITHM="HS256", JWT_SECRET=JWT_SECRET,
-                     BOT_TOKEN=BOT_TOKEN, TELEGRAM_API_URL=api_url, LOG_LEVEL="DEBUG",
-                     REACTION_REWARD_BESITOS="3", **extra)
+    return clean_env(**{"SQLITE_DATABASE_PATH": str(tmp_path / "data" / "yabot.db"),
+                        "API_PORT": str(port), "JWT_ALGORITHM": "HS256",
+                        "JWT_SECRET": JWT_SECRET, "BOT_TOKEN": BOT_TOKEN,
+                        "TELEGRAM_API_URL": api_url, "LOG_LEVEL": "DEBUG",
+                        "REACTION_REWARD_BESITOS": "3", **extra})
 
 
 @contextmanager

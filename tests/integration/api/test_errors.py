@@ -83,7 +83,8 @@ async def test_openapi_documents_every_operation_and_error(api_embedded: ApiEnv)
         ("GET", "/api/v1/ranking"), ("GET", "/api/v1/user/{user_id}/payments"),
         ("POST", "/api/v1/user/{user_id}/payments/{charge_id}/refund"),
         ("POST", "/api/v1/auctions"), ("GET", "/api/v1/auctions"),
-        ("GET", "/api/v1/auctions/{auction_id}"), ("POST", "/api/v1/auctions/{auction_id}/bids")}
+        ("GET", "/api/v1/auctions/{auction_id}"), ("POST", "/api/v1/auctions/{auction_id}/bids"),
+        ("POST", "/api/v1/broadcasts"), ("GET", "/api/v1/broadcasts/{broadcast_id}")}
     for path, item in spec["paths"].items():
         if not path.startswith("/api/v1"):
             continue

@@ -103,11 +103,11 @@ def test_generated_requests_match_the_schema(tmp_path: Path) -> None:
         schema = schemathesis.openapi.from_url(base + "/openapi.json")
         operations = [r.ok() for r in schema.get_all_operations()]
         operations = [op for op in operations if op.path.startswith("/api/v1")]
-        assert len(operations) == 24
+        assert len(operations) == 26
         session = requests.Session()
         for op in operations:
             for mode, examples in MODES.items():
                 exercise(op, mode, examples, base, session, counts)
     print("schemathesis cases per operation:", counts)
     assert sum(counts.values()) >= 500, counts
-    assert len(counts) == 24
+    assert len(counts) == 26

@@ -164,6 +164,8 @@ class Sender:
                     self._settle_retry(row, 5.0, attempts_left=True)
                 rows.popleft()
                 self._in_flight -= 1
+                if self._in_flight == self.config.max_in_flight // 2:
+                    self._wake.set()  # room for another claim
         finally:
             self._tasks.pop(chat_id, None)
             if not rows:
