@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
-import sqlite3
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -12,8 +12,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.base import Executable
 
 from yabot.domain.events import BaseEvent, validate_event
 from yabot.events.group_commit import GroupCommit
@@ -27,12 +28,22 @@ from yabot.events.transports.base import DeadLetter, Delivery, Transport
 from yabot.logs import get_logger
 from yabot.observability.metrics import Metrics
 from yabot.storage.manager import ComponentHealth, probe
-from yabot.storage.sql.database import Database
+from yabot.storage.sql.database import Database, execute
+from yabot.storage.sql.dialect import dialect_insert
 from yabot.storage.sql.tables import dead_letters, event_log, processed_events
 
 log = get_logger(__name__)
-_MARK_PG = (pg_insert(processed_events).on_conflict_do_nothing()
-            .returning(processed_events.c.event_id))
+
+
+@functools.lru_cache(maxsize=128)
+def _marks(dialect: str, count: int) -> Executable:
+    """`INSERT … ON CONFLICT DO NOTHING RETURNING event_id` for `count` marks of one group
+    (parameters `group`, `e0` … `e{count-1}`), built once per size."""
+    group: sa.BindParameter[str] = sa.bindparam("group")
+    rows = [{"consumer_group": group, "event_id": sa.bindparam(f"e{i}")} for i in range(count)]
+    marks: Executable = (dialect_insert(processed_events, dialect).values(rows)
+                         .on_conflict_do_nothing().returning(processed_events.c.event_id))
+    return marks
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -194,17 +205,12 @@ class EventBus:
 
     async def _mark_processed(self, conn: AsyncConnection, group: str,
                               ids: list[str]) -> set[str]:
-        """Insert `(group, id)` marks; return the ids that were not marked before."""
-        if not self.db.is_sqlite:
-            rows = [{"consumer_group": group, "event_id": i} for i in ids]
-            return set((await conn.execute(_MARK_PG, rows)).scalars())
-
-        def mark(c: sqlite3.Connection) -> set[str]:
-            return {i for i in ids if c.execute(
-                "INSERT OR IGNORE INTO processed_events (consumer_group, event_id) "
-                "VALUES (?, ?)", (group, i)).rowcount}
-
-        return await Database.run_sqlite_on(conn, mark)
+        """Insert `(group, id)` marks; return the ids that were not marked before (on SQLite
+        one hop to the driver's thread, inside the handlers' transaction)."""
+        values: dict[str, str] = {f"e{i}": event_id for i, event_id in enumerate(ids)}
+        values["group"] = group
+        found = await execute(conn, _marks(conn.dialect.name, len(ids)), values)
+        return set(found.scalars())
 
     async def _dead_letter(self, delivery: Delivery, group: str, error: str,
                            attempts: int) -> None:

@@ -5,20 +5,21 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from yabot.domain.clock import utcnow
 from yabot.domain.events import BaseEvent
 from yabot.events.retention import purge_older_than
 from yabot.storage.sql.database import Database
+from yabot.storage.sql.statements import Session
 from yabot.storage.sql.tables import event_log, leases, outbox
 
 
@@ -55,43 +56,28 @@ class Outbox:
                     rows)).scalars())
                 await conn.execute(event_log.insert(), [r[1] for r in pairs])
             return _committed(ids, rows)
-        audit = [{**r[1], "timestamp": _sqlite_time(e.timestamp)}
-                 for r, e in zip(pairs, events, strict=True)]
 
-        def insert(conn: sqlite3.Connection) -> list[int]:
-            conn.executemany(
-                "INSERT INTO outbox (event_id, event_type, partition_key, data) "
-                "VALUES (:event_id, :event_type, :partition_key, :data)", rows)
-            last = int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
-            conn.executemany(
-                "INSERT INTO event_log (event_id, event_type, user_id, correlation_id, "
-                "event_data, timestamp) VALUES (:event_id, :event_type, :user_id, "
-                ":correlation_id, :event_data, :timestamp)", audit)
+        def insert(session: Session) -> list[int]:
+            session.executemany(_INSERT_OUTBOX, rows)
+            last = int(session.execute(_LAST_ROWID).scalar())
+            session.executemany(_INSERT_EVENT_LOG, [r[1] for r in pairs])
             # one writer, AUTOINCREMENT: the rows of this statement got consecutive ids
             return list(range(last - len(rows) + 1, last + 1))
 
-        return _committed(await self.db.run_sqlite(insert, write=True), rows)
+        return _committed(await self.db.transaction(insert), rows)
 
     async def pending(self, limit: int) -> list[OutboxRow]:
         """Oldest rows not yet handed to the transport (the partial index `ix_outbox_unsent`)."""
-        return await self._select("sent = 0", _PENDING, limit=limit)
+        return await self._select(_PENDING, limit=limit)
 
     async def after(self, cursor: int, limit: int) -> list[OutboxRow]:
         """Every row after `cursor`, sent or not, in id order: the replay window."""
-        return await self._select("id > :cursor", _AFTER, limit=limit, cursor=cursor)
+        return await self._select(_AFTER, limit=limit, cursor=cursor)
 
-    async def _select(self, where: str, query: sa.Select[Any], **params: int) -> list[OutboxRow]:
-        rows: Sequence[Any]
-        if self.db.is_sqlite:
-            sql = ("SELECT id, event_id, event_type, partition_key, data, sent "  # noqa: S608
-                   f"FROM outbox WHERE {where} ORDER BY id LIMIT :limit")
-            rows = await self.db.run_sqlite(lambda c: c.execute(sql, params).fetchall(),
-                                            write=False)
-        else:
-            async with self.db.read() as conn:
-                rows = (await conn.execute(query, params)).all()
+    async def _select(self, query: sa.Select[Any], **params: int) -> list[OutboxRow]:
+        found = await self.db.fetch(query, params)
         return [OutboxRow(id=r[0], event_id=r[1], event_type=r[2], partition_key=r[3],
-                          data=r[4], sent=bool(r[5])) for r in rows]
+                          data=r[4], sent=bool(r[5])) for r in found.rows]
 
     async def sent_after(self, cursor: int) -> list[tuple[int, str | None]]:
         """(id, partition key) of sent rows after `cursor`: what a transport must hold."""
@@ -105,12 +91,10 @@ class Outbox:
         ids = [r.id for r in rows]
         if not ids:
             return
-        now = datetime.now(UTC)
+        now = utcnow()
         if self.db.is_sqlite:  # one thread hop: the relay holds the writer briefly
-            marks = ",".join("?" * len(ids))
-            sql = f"UPDATE outbox SET sent = 1, sent_at = ? WHERE id IN ({marks})"  # noqa: S608
-            await self.db.run_sqlite(lambda c: c.execute(sql, [_sqlite_time(now), *ids]),
-                                     write=True)
+            marks = [{"row_id": i, "now": now} for i in ids]
+            await self.db.transaction(lambda s: s.executemany(_MARK_SENT, marks))
             return
         async with self.db.write() as conn:
             await conn.execute(outbox.update().where(outbox.c.id.in_(ids))
@@ -168,6 +152,11 @@ class Outbox:
 
 _COLUMNS = (outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.partition_key,
             outbox.c.data, outbox.c.sent)
+_INSERT_OUTBOX = outbox.insert()
+_INSERT_EVENT_LOG = event_log.insert()
+_LAST_ROWID = sa.select(sa.func.last_insert_rowid())
+_MARK_SENT = (outbox.update().where(outbox.c.id == sa.bindparam("row_id"))
+              .values(sent=True, sent_at=sa.bindparam("now")))
 _PENDING = (sa.select(*_COLUMNS).where(outbox.c.sent == sa.false()).order_by(outbox.c.id)
             .limit(sa.bindparam("limit")))
 _AFTER = (sa.select(*_COLUMNS).where(outbox.c.id > sa.bindparam("cursor"))
@@ -190,7 +179,3 @@ def _committed(ids: list[int], rows: list[dict[str, Any]]) -> list[OutboxRow]:
                       partition_key=r["partition_key"], data=r["data"])
             for i, r in zip(ids, rows, strict=True)]
 
-
-def _sqlite_time(value: datetime) -> str:
-    """SQLAlchemy's SQLite DATETIME text format (UTC), so both write paths compare alike."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")

@@ -4,10 +4,11 @@ for long (SQLite has one writer; PostgreSQL keeps its locks short)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from yabot.domain.clock import utcnow
 from yabot.storage.sql.database import Database
 
 PURGE_BATCH = 2_000
@@ -20,7 +21,7 @@ async def purge_older_than(db: Database, table: sa.Table, column: sa.Column[date
     Each batch of at most `batch` rows is its own short write transaction, and the loop
     yields between batches so other writers interleave.
     """
-    cutoff = datetime.now(UTC) - retention
+    cutoff = utcnow() - retention
     keys = list(table.primary_key.columns)
     victims = sa.select(*keys).where(column < cutoff).limit(batch)
     statement = table.delete().where(sa.tuple_(*keys).in_(victims))

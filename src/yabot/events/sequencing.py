@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.events import BaseEvent
 from yabot.events.handler_context import Publisher
+from yabot.storage.sql.dialect import insert_for
 from yabot.storage.sql.tables import event_sequences
 
 E = TypeVar("E", bound=BaseEvent)
@@ -26,8 +26,7 @@ SEQUENCED_TYPES = frozenset({
 
 async def next_sequences(conn: AsyncConnection, user_id: str, count: int) -> int:
     """Reserve `count` numbers for `user_id`; returns the first one."""
-    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    stmt = dialect.insert(event_sequences).values(user_id=user_id, last_sequence=count)
+    stmt = insert_for(conn, event_sequences).values(user_id=user_id, last_sequence=count)
     stmt = stmt.on_conflict_do_update(
         index_elements=[event_sequences.c.user_id],
         set_={"last_sequence": event_sequences.c.last_sequence + count})

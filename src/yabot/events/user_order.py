@@ -16,13 +16,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.events import BaseEvent, parse_event
 from yabot.events.bus import EventBus
 from yabot.events.handler_context import Publisher
 from yabot.logs import get_logger
+from yabot.storage.sql.dialect import insert_for
 from yabot.storage.sql.tables import ordering_buffer, ordering_cursors, ordering_gaps
 
 log = get_logger(__name__)
@@ -51,7 +51,7 @@ class PerUserOrder:
         user, seq = event.user_id, event.sequence
         expected = await self._cursor(tx.conn, user)
         if seq > expected:
-            await tx.conn.execute(self._insert(tx.conn, ordering_buffer).values(
+            await tx.conn.execute(insert_for(tx.conn, ordering_buffer).values(
                 consumer_group=self.group, user_id=user, sequence=seq,
                 event_data=event.to_json(), buffered_at=time.time()).on_conflict_do_nothing())
             return
@@ -133,7 +133,7 @@ class PerUserOrder:
 
     async def _cursor(self, conn: AsyncConnection, user: str) -> int:
         """The next expected sequence (1 for a new user); locked on PostgreSQL."""
-        await conn.execute(self._insert(conn, ordering_cursors).values(
+        await conn.execute(insert_for(conn, ordering_cursors).values(
             consumer_group=self.group, user_id=user, next_sequence=1).on_conflict_do_nothing())
         query = sa.select(ordering_cursors.c.next_sequence).where(
             ordering_cursors.c.consumer_group == self.group, ordering_cursors.c.user_id == user)
@@ -146,9 +146,3 @@ class PerUserOrder:
         await conn.execute(ordering_gaps.insert().values(
             consumer_group=self.group, user_id=user, kind=kind, first_missing=first,
             last_missing=last, event_id=event_id))
-
-    @staticmethod
-    def _insert(conn: AsyncConnection,
-                table: sa.Table) -> sqlite.Insert | postgresql.Insert:
-        return (sqlite.insert(table) if conn.dialect.name == "sqlite"
-                else postgresql.insert(table))

@@ -24,6 +24,8 @@ from yabot.storage.sql.tables import (
 )
 
 PROFILE_FIELDS = ("username", "first_name", "last_name", "language_code")
+_EXISTS = sa.select(user_profiles.c.user_id).where(
+    user_profiles.c.user_id == sa.bindparam("user_id"))
 
 
 def upsert_dialect(db: Database) -> Any:
@@ -32,13 +34,8 @@ def upsert_dialect(db: Database) -> Any:
 
 
 async def profile_exists(db: Database, user_id: str) -> bool:
-    query = sa.select(user_profiles.c.user_id).where(user_profiles.c.user_id == user_id)
-    if db.is_sqlite:  # one hop to the driver thread
-        row = await db.run_sqlite(lambda c: c.execute(
-            "SELECT 1 FROM user_profiles WHERE user_id = ?", (user_id,)).fetchone(), write=False)
-        return row is not None
-    async with db.read() as conn:
-        return (await conn.execute(query)).first() is not None
+    """One hop to the driver's thread on SQLite."""
+    return (await db.fetch(_EXISTS, {"user_id": user_id})).first() is not None
 
 
 async def insert_profile(db: Database, conn: AsyncConnection, tg: TelegramUser) -> bool:

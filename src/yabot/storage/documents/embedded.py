@@ -6,13 +6,13 @@ Each update is one `json_set` statement, so nested and partial updates are atomi
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.base import Executable
 
 from yabot.domain.clock import utcnow
 from yabot.domain.errors import ConflictError, NotFoundError
@@ -31,10 +31,15 @@ from yabot.storage.documents.base import (
     check_page,
     check_paths,
 )
-from yabot.storage.sql.database import Database
+from yabot.storage.documents.embedded_statements import (
+    APPEND_CHOICE,
+    documents,
+    set_paths,
+    statements,
+)
+from yabot.storage.sql.database import Database, execute
 
 M = TypeVar("M", bound=BaseModel)
-_TABLES = {"users": "user_id", "narrative_fragments": "fragment_id", "items": "item_id"}
 
 
 def _dump(model: BaseModel) -> str:
@@ -49,42 +54,32 @@ class _Collection:
     """One `doc_*` table. Each operation is one statement in one hop to SQLite's thread."""
 
     def __init__(self, db: Database, name: str) -> None:
-        self.db, self.table, self.key = db, f"doc_{name}", _TABLES[name]
+        self.db, self.name, self.sql = db, name, statements(name)
 
-    async def one(self, sql: str, params: dict[str, Any], *, write: bool) -> Any:
-        """Run one statement; the first column of its first row, or None."""
-        def run(conn: sqlite3.Connection) -> Any:
-            row = conn.execute(sql, params).fetchone()
-            return None if row is None else row[0]
-        return await self.db.run_sqlite(run, write=write)
+    async def write(self, statement: Executable, values: dict[str, Any]) -> Any:
+        """Run one statement in its own transaction; the first column of its first row."""
+        return await self.db.transaction(lambda s: s.execute(statement, values).scalar())
 
     async def get(self, key: str, model: type[M]) -> M | None:
-        doc = await self.one(f"SELECT doc FROM {self.table} WHERE id = :id", {"id": key},
-                             write=False)
+        doc = (await self.db.fetch(self.sql["get"], {"key": key})).scalar()
         return None if doc is None else model.model_validate_json(doc)
 
     async def upsert(self, key: str, doc: BaseModel) -> None:
-        await self.one(f"INSERT INTO {self.table} (id, doc) VALUES (:id, :doc) "
-                       "ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
-                       {"id": key, "doc": _dump(doc)}, write=True)
+        await self.write(self.sql["upsert"], {"key": key, "body": _dump(doc)})
 
     async def list(self, model: type[M], limit: int, offset: int) -> list[M]:
         check_page(limit, offset)
-        sql = f"SELECT doc FROM {self.table} ORDER BY id LIMIT :limit OFFSET :offset"
-        rows = await self.db.run_sqlite(
-            lambda c: c.execute(sql, {"limit": limit, "offset": offset}).fetchall(), write=False)
-        return [model.model_validate_json(r[0]) for r in rows]
+        found = await self.db.fetch(self.sql["list"], {"limit": limit, "offset": offset})
+        return [model.model_validate_json(doc) for doc in found.scalars()]
 
     async def set_paths(self, key: str, values: Mapping[str, Any]) -> str:
         """Apply `json_set` for each dotted path, bump version; return the new document."""
-        sets, params = [], {"id": key}
-        for i, (path, value) in enumerate({**values, "updated_at": utcnow().isoformat()}.items()):
-            sets.append(f"'{_json_path(path)}', json(:v{i})")
+        params: dict[str, Any] = {"key": key}
+        changes = {**values, "updated_at": utcnow().isoformat()}
+        for i, (path, value) in enumerate(changes.items()):
+            params[f"p{i}"] = _json_path(path)
             params[f"v{i}"] = json.dumps(value, default=str)
-        doc = await self.one(
-            f"UPDATE {self.table} SET doc = json_set(doc, {', '.join(sets)}, "
-            "'$.version', coalesce(json_extract(doc, '$.version'), 0) + 1) "
-            "WHERE id = :id RETURNING doc", params, write=True)
+        doc = await self.write(set_paths(self.name, len(changes)), params)
         if doc is None:
             raise NotFoundError("user", key)
         return str(doc)
@@ -96,9 +91,9 @@ class EmbeddedUsers(UserRepository):
 
     async def create(self, user: UserDocument) -> UserDocument:
         try:
-            await self._c.one("INSERT INTO doc_users (id, doc) VALUES (:id, :doc)",
-                              {"id": user.user_id, "doc": _dump(user)}, write=True)
-        except sqlite3.IntegrityError as exc:
+            await self._c.write(self._c.sql["insert"],
+                                {"key": user.user_id, "body": _dump(user)})
+        except IntegrityError as exc:
             raise ConflictError(f"user {user.user_id!r} already exists") from exc
         return user
 
@@ -110,26 +105,18 @@ class EmbeddedUsers(UserRepository):
     async def create_in(conn: AsyncConnection, user: UserDocument, *,
                         replace: bool = False) -> None:
         """Insert (or with `replace`, overwrite) the document inside `conn`'s transaction."""
-        verb = "INSERT OR REPLACE" if replace else "INSERT"
-        doc = _dump(user)
+        sql = statements("users")
+        values = {"key": user.user_id, "body": _dump(user)}
         try:
-            await Database.run_sqlite_on(conn, lambda c: c.execute(
-                f"{verb} INTO doc_users (id, doc) VALUES (?, ?)", (user.user_id, doc)))
-        except sqlite3.IntegrityError as exc:
+            await execute(conn, sql["upsert" if replace else "insert"], values)
+        except IntegrityError as exc:
             raise ConflictError(f"user {user.user_id!r} already exists") from exc
 
     @staticmethod
     async def delete_in(conn: AsyncConnection, user_id: str) -> bool:
         """Delete the document inside `conn`'s transaction; False if there was none."""
-        removed: int = await Database.run_sqlite_on(conn, lambda c: c.execute(
-            "DELETE FROM doc_users WHERE id = ?", (user_id,)).rowcount)
-        return removed > 0
-
-    @staticmethod
-    def get_sync(conn: sqlite3.Connection, user_id: str) -> UserDocument | None:
-        """Read on the driver's thread, e.g. in the same hop as a relational read."""
-        row = conn.execute("SELECT doc FROM doc_users WHERE id = ?", (user_id,)).fetchone()
-        return None if row is None else UserDocument.model_validate_json(row[0])
+        removed = await execute(conn, statements("users")["delete"], {"key": user_id})
+        return bool(removed.rows)
 
     async def update_state(self, user_id: str, changes: Mapping[str, Any]) -> UserDocument:
         check_paths(changes)
@@ -143,22 +130,15 @@ class EmbeddedUsers(UserRepository):
         return UserDocument.model_validate_json(doc).preferences
 
     async def append_choice(self, user_id: str, fragment_id: str, choice_id: str) -> UserDocument:
-        path = "'$.current_state.narrative_progress.choices_made'"
         choice = json.dumps({"fragment": fragment_id, "choice": choice_id})
-        doc = await self._c.one(
-            f"UPDATE doc_users SET doc = json_set(doc, {path}, json_insert("
-            f"coalesce(json_extract(doc, {path}), json('[]')), '$[#]', json(:choice)), "
-            "'$.version', coalesce(json_extract(doc, '$.version'), 0) + 1, "
-            "'$.updated_at', :now) WHERE id = :id RETURNING doc",
-            {"id": user_id, "choice": choice, "now": utcnow().isoformat()}, write=True)
+        doc = await self._c.write(APPEND_CHOICE, {"key": user_id, "choice": choice,
+                                                   "now": utcnow().isoformat()})
         if doc is None:
             raise NotFoundError("user", user_id)
         return UserDocument.model_validate_json(doc)
 
     async def delete(self, user_id: str) -> bool:
-        deleted = await self._c.one("DELETE FROM doc_users WHERE id = :id RETURNING id",
-                                    {"id": user_id}, write=True)
-        return deleted is not None
+        return await self._c.write(self._c.sql["delete"], {"key": user_id}) is not None
 
 
 class EmbeddedFragments(FragmentRepository):
@@ -213,10 +193,7 @@ class EmbeddedDocumentStore(DocumentStore):
 
     async def ensure_schema(self) -> None:
         async with self._db.write() as conn:
-            for name in _TABLES:
-                await conn.execute(text(
-                    f"CREATE TABLE IF NOT EXISTS doc_{name} "
-                    "(id TEXT PRIMARY KEY, doc TEXT NOT NULL CHECK (json_valid(doc)))"))
+            await conn.run_sync(documents.create_all)
 
     async def ping(self) -> None:
         await self._db.ping()

@@ -1,29 +1,37 @@
 """The relational store: SQLAlchemy 2 async engines for SQLite (default) or PostgreSQL.
 
 SQLite has one writer, so writes go through a one-connection writer engine that opens
-every transaction with `BEGIN IMMEDIATE`, while reads use their own pool. On PostgreSQL
-both roles share one pooled engine.
+every transaction with `BEGIN IMMEDIATE`, while reads use their own pool; short hot
+transactions go to `SqliteWriter` (sqlite_direct.py) in one thread hop. Both writers take
+turns at one in-process gate. On PostgreSQL both roles share one pooled engine.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-import time
+import contextvars
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.util.concurrency import await_
+from sqlalchemy.sql.base import Executable
 
 from yabot.settings import StorageSettings
+from yabot.storage.sql.sqlite_direct import (
+    BUSY_TIMEOUT_MS,
+    SqliteWriter,
+    prepare_engine,
+    run_on,
+)
+from yabot.storage.sql.statements import EngineSession, Rows, Session, Values, result_rows
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_BUSY_TIMEOUT_MS = BUSY_TIMEOUT_MS
 T = TypeVar("T")
 
 
@@ -43,78 +51,63 @@ def sql_url(settings: StorageSettings) -> str:
     return f"sqlite+aiosqlite:///{settings.sqlite_database_path}"
 
 
-def _enable_wal(cur: Any) -> None:
-    """Switch a file to WAL. SQLite answers "locked" without calling the busy handler while
-    another process converts a fresh file, so retry here for up to the busy timeout."""
-    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
-    while True:
-        try:
-            cur.execute("PRAGMA journal_mode=WAL")
-            return
-        except Exception as exc:  # the dialect wraps sqlite3.OperationalError
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-        await_(asyncio.sleep(0.02))  # yields the loop: we run in SQLAlchemy's greenlet
+_HOLDER: contextvars.ContextVar[tuple[WriteGate, asyncio.Task[Any] | None] | None] = \
+    contextvars.ContextVar("sqlite_write_gate_holder", default=None)
 
 
-def _sqlite_pragmas(engine: AsyncEngine, begin: str | None) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-        cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        _enable_wal(cur)
-        for pragma in ("foreign_keys=ON", "synchronous=NORMAL"):
-            cur.execute(f"PRAGMA {pragma}")
-        cur.close()
+class WriteGate:
+    """One SQLite writer per process: the engine's writer and the writer thread take turns
+    here in arrival order (rather than polling SQLite's busy handler). A task that already
+    holds the gate and asks again would wait for itself: it gets an error instead."""
 
-    if begin is None:
-        return  # autocommit reads: each statement sees the latest commit (WAL snapshot)
+    def __init__(self) -> None:
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary())
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        # one hop to the driver thread (exec_driver_sql would take three)
-        driver = conn.connection.dbapi_connection.driver_connection
-        await_(driver._execute(driver._conn.execute, begin))
-
-
-def _in_transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = fn(conn)
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return result
-
-
-def _plain(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
-    return fn(conn)
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[None]:
+        me = (self, asyncio.current_task())
+        if _HOLDER.get() == me:
+            raise RuntimeError("this task already holds the SQLite write transaction; "
+                               "a second one would wait for itself (nest nothing, or pass conn)")
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        async with lock:
+            token = _HOLDER.set(me)
+            try:
+                yield
+            finally:
+                _HOLDER.reset(token)
 
 
 class Database:
-    """Owns the engines; hands out short read and write transactions."""
+    """Owns the engines (and on SQLite the writer thread); hands out short transactions."""
 
     def __init__(self, url: str, *, pool: PoolConfig | None = None) -> None:
         pool = pool or PoolConfig()
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         common: dict[str, Any] = {"pool_recycle": pool.recycle, "pool_pre_ping": not self.is_sqlite}
+        self._direct: SqliteWriter | None = None
+        self._gate: WriteGate | None = None
         if self.is_sqlite:
             database = self.url.database or ""
-            if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            if not database or database == ":memory:":
+                raise ValueError("SQLite needs a database file (several connections share it)")
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            self._direct, self._gate = SqliteWriter(database), WriteGate()
             # reads run in autocommit: no BEGIN/ROLLBACK round trips to aiosqlite's thread
             self._reader = create_async_engine(
                 self.url, pool_size=pool.size, max_overflow=pool.max_overflow,
                 pool_timeout=pool.timeout, pool_reset_on_return=None, **common)
-            # one writer connection per process; waiting writers queue on the pool
+            # one writer connection per process; waiting writers queue at the gate
             self._writer = create_async_engine(
                 self.url, pool_size=1, max_overflow=0, pool_timeout=60,
                 pool_reset_on_return=None, **common)
-            _sqlite_pragmas(self._reader, None)
-            _sqlite_pragmas(self._writer, "BEGIN IMMEDIATE")
+            prepare_engine(self._reader, begin_immediate=False)
+            prepare_engine(self._writer, begin_immediate=True)
         else:
             self._reader = create_async_engine(
                 self.url, pool_size=pool.size, max_overflow=pool.max_overflow,
@@ -134,42 +127,59 @@ class Database:
     def backend(self) -> str:
         return "sqlite" if self.is_sqlite else "postgresql"
 
+    async def _ready(self) -> None:
+        """SQLite: the writer thread connects first and switches the file to WAL."""
+        if self._direct is not None and not self._direct.opened:
+            await self._direct.open()
+
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction: committed on exit, rolled back on error."""
-        async with self._writer.begin() as conn:
+        if self._gate is None:
+            async with self._writer.begin() as conn:
+                yield conn
+            return
+        await self._ready()
+        async with self._gate.hold(), self._writer.begin() as conn:
             yield conn
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A read connection (on SQLite each statement reads the latest commit)."""
+        await self._ready()
         async with self._reader.connect() as conn:
             yield conn
 
-    async def run_sqlite(self, fn: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
-        """SQLite only: run `fn` on the driver's thread in one hop instead of several per
-        statement. With `write`, on the writer inside one `BEGIN IMMEDIATE` transaction;
-        otherwise on a reader connection (autocommit).
-        """
-        assert self.is_sqlite, "run_sqlite is for SQLite"
-        async with (self._writer if write else self._reader).connect() as conn:
-            raw = await conn.get_raw_connection()
-            driver: Any = raw.driver_connection
-            call = _in_transaction if write else _plain
-            return await driver._execute(call, driver._conn, fn)  # type: ignore[no-any-return]
+    async def transaction(self, fn: Callable[[Session], T]) -> T:
+        """Run `fn`'s Core statements as one short write transaction: on SQLite in one hop
+        to the writer thread (`fn` runs there: keep it short, no I/O but the statements);
+        elsewhere through `run_sync` on a write connection."""
+        if self._direct is None or self._gate is None:
+            async with self.write() as conn:
+                return await conn.run_sync(lambda sync: fn(EngineSession(sync)))
+        async with self._gate.hold():
+            return await self._direct.run(fn)
 
-    @staticmethod
-    async def run_sqlite_on(conn: AsyncConnection, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """SQLite only: run `fn` in one hop on `conn`'s driver thread, inside its transaction."""
-        raw = await conn.get_raw_connection()
-        driver: Any = raw.driver_connection
-        return await driver._execute(_plain, driver._conn, fn)  # type: ignore[no-any-return]
+    async def fetch(self, statement: Executable, values: Values | None = None) -> Rows:
+        """One read statement on a reader connection (one hop on SQLite)."""
+        async with self.read() as conn:
+            return await execute(conn, statement, values)
 
     async def ping(self) -> None:
-        async with self._reader.connect() as conn:
+        async with self.read() as conn:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self._reader.dispose()
         if self._writer is not self._reader:
             await self._writer.dispose()
+        if self._direct is not None:
+            await self._direct.close()
+
+
+async def execute(conn: AsyncConnection, statement: Executable,
+                  values: Values | None = None) -> Rows:
+    """One statement on `conn`, in its transaction if one is open; on SQLite in one hop."""
+    if conn.dialect.name == "sqlite":
+        return await run_on(conn, statement, values)
+    return result_rows(await conn.execute(statement, dict(values) if values else None))

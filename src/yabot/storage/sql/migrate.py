@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import text
 
 from yabot.domain.errors import SchemaError, SchemaNotReadyError
 from yabot.storage.sql.database import Database
@@ -60,8 +60,8 @@ async def migrate(db: Database) -> tuple[str | None, str]:
     try:
         async with db.write() as conn:
             if not db.is_sqlite:  # serialise concurrent migrators (BEGIN IMMEDIATE does on SQLite)
-                # the key rendered as plain digits: PostgreSQL < 16 rejects "7_261_077"
-                await conn.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID:d})"))
+                await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(
+                    sa.literal(_MIGRATION_LOCK_ID, sa.BigInteger))))
             return await conn.run_sync(_upgrade)
     except SchemaError:
         raise

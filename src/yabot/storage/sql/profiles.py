@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import sqlite
 
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.tables import subscriptions, user_profiles, wallets
@@ -53,25 +50,14 @@ _CONTEXT = (
     .order_by(subscriptions.c.id.desc()))
 
 
-@functools.cache
-def _context_sqlite() -> str:
-    return str(_CONTEXT.compile(dialect=sqlite.dialect()))
-
-_DATES = ("registration_date", "last_activity", "start_date", "end_date")
+_NAMES = [c.name for c in (*_PROFILE, *_SUBSCRIPTION)] + ["balance"]
 
 
 async def get_profile(db: Database, user_id: str) -> ProfileRecord | None:
-    """The profile with its subscriptions, or None for an unknown user."""
-    rows: list[dict[str, Any]]
-    if db.is_sqlite:  # the hot path of every update: one hop to SQLite's thread
-        raw = await db.run_sqlite(
-            lambda c: c.execute(_context_sqlite(), (user_id,)).fetchall(), write=False)
-        names = [c.name for c in (*_PROFILE, *_SUBSCRIPTION)] + ["balance"]
-        rows = [_with_dates(dict(zip(names, r, strict=True))) for r in raw]
-    else:
-        async with db.read() as conn:
-            rows = [dict(r) for r in (await conn.execute(_CONTEXT, {"user_id": user_id}))
-                    .mappings()]
+    """The profile with its subscriptions, or None for an unknown user (on SQLite, the hot
+    path of every update, in one hop to the driver's thread)."""
+    found = await db.fetch(_CONTEXT, {"user_id": user_id})
+    rows = [dict(zip(_NAMES, r, strict=True)) for r in found.rows]
     if not rows:
         return None
     first = rows[0]
@@ -87,10 +73,3 @@ async def get_profile(db: Database, user_id: str) -> ProfileRecord | None:
         is_active=bool(first["is_active"]), subscriptions=subs,
         balance=int(first["balance"] or 0))
 
-
-def _with_dates(row: dict[str, Any]) -> dict[str, Any]:
-    """SQLite keeps DATETIME as text: parse it as SQLAlchemy would (naive UTC)."""
-    for name in _DATES:
-        if isinstance(row[name], str):
-            row[name] = datetime.fromisoformat(row[name])
-    return row

@@ -7,13 +7,14 @@ processed once. Rows move `pending` → `done` (or `failed` after the last attem
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from yabot.domain.clock import utcnow
 from yabot.storage.sql.database import Database
+from yabot.storage.sql.dialect import insert_for
 from yabot.storage.sql.tables import processed_updates as t
 
 
@@ -26,8 +27,7 @@ class InboxRow:
 
 async def insert_updates(conn: AsyncConnection, rows: list[tuple[int, str]]) -> set[int]:
     """Record raw updates in one statement; returns the update_ids that were new."""
-    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    stmt = (dialect.insert(t).values([{"update_id": i, "payload": p} for i, p in rows])
+    stmt = (insert_for(conn, t).values([{"update_id": i, "payload": p} for i, p in rows])
             .on_conflict_do_nothing().returning(t.c.update_id))
     return {int(r[0]) for r in await conn.execute(stmt)}
 
@@ -35,7 +35,7 @@ async def insert_updates(conn: AsyncConnection, rows: list[tuple[int, str]]) -> 
 async def mark_done_in(conn: AsyncConnection, update_ids: list[int]) -> None:
     """Mark processed updates done in the caller's transaction."""
     await conn.execute(t.update().where(t.c.update_id.in_(update_ids)).values(
-        status="done", attempts=t.c.attempts + 1, processed_at=datetime.now(UTC)))
+        status="done", attempts=t.c.attempts + 1, processed_at=utcnow()))
 
 
 async def mark_failed_in(conn: AsyncConnection, update_id: int, error: str, *,
@@ -70,7 +70,7 @@ async def update_status(db: Database, update_id: int) -> str | None:
 
 async def purge_done(db: Database, older_than: timedelta) -> int:
     """Delete processed rows older than `older_than` (Telegram redelivers within a day)."""
-    cutoff = datetime.now(UTC) - older_than
+    cutoff = utcnow() - older_than
     async with db.write() as conn:
         result = await conn.execute(t.delete().where(t.c.status == "done")
                                     .where(t.c.processed_at < cutoff))
