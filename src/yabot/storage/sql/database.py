@@ -60,7 +60,8 @@ class WriteGate:
     here in arrival order (rather than polling SQLite's busy handler). A task that already
     holds the gate and asks again would wait for itself: it gets an error instead."""
 
-    def __init__(self) -> None:
+    def __init__(self, timeout: float = 60.0) -> None:
+        self.timeout = timeout  # as the writer pool's: a wait this long is a bug, not load
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary())
 
@@ -74,12 +75,17 @@ class WriteGate:
         lock = self._locks.get(loop)
         if lock is None:
             lock = self._locks[loop] = asyncio.Lock()
-        async with lock:
-            token = _HOLDER.set(me)
-            try:
-                yield
-            finally:
-                _HOLDER.reset(token)
+        try:
+            async with asyncio.timeout(self.timeout):
+                await lock.acquire()
+        except TimeoutError:
+            raise TimeoutError(f"waited {self.timeout:.0f} s for the SQLite writer") from None
+        token = _HOLDER.set(me)
+        try:
+            yield
+        finally:
+            _HOLDER.reset(token)
+            lock.release()
 
 
 class Database:

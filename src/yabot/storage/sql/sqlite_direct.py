@@ -102,13 +102,13 @@ class SqliteSession(Session):
             raise _db_error(error, stmt.sql, params) from error
         return Rows(stmt.rows(raw), cursor.rowcount)
 
-    def executemany(self, statement: Executable, rows: Sequence[Values]) -> int:
+    def executemany(self, statement: Executable, rows: Sequence[Values]) -> None:
         if not rows:
-            return 0
+            return
         stmt = _compiled_for(statement, rows[0])
         params = [stmt.params(r) for r in rows]
         try:
-            return int(self._sqlite.executemany(stmt.sql, params).rowcount)
+            self._sqlite.executemany(stmt.sql, params)
         except sqlite3.Error as error:
             raise _db_error(error, stmt.sql, params) from error
 

@@ -38,7 +38,7 @@ class Session(Protocol):
 
     def execute(self, statement: Executable, values: Values | None = None) -> Rows: ...
 
-    def executemany(self, statement: Executable, rows: Sequence[Values]) -> int: ...
+    def executemany(self, statement: Executable, rows: Sequence[Values]) -> None: ...
 
 
 def result_rows(result: sa.CursorResult[Any]) -> Rows:
@@ -55,7 +55,6 @@ class EngineSession:
     def execute(self, statement: Executable, values: Values | None = None) -> Rows:
         return result_rows(self.conn.execute(statement, dict(values) if values else None))
 
-    def executemany(self, statement: Executable, rows: Sequence[Values]) -> int:
-        if not rows:
-            return 0
-        return int(self.conn.execute(statement, [dict(r) for r in rows]).rowcount)
+    def executemany(self, statement: Executable, rows: Sequence[Values]) -> None:
+        if rows:
+            self.conn.execute(statement, [dict(r) for r in rows])
