@@ -5,8 +5,8 @@ crosses to aiosqlite's thread three or four times per statement, plus BEGIN and 
 a busy 2-core machine every crossing is a context switch. Here a whole write transaction
 crosses once, to `SqliteWriter`'s own thread and connection, and a single statement on an
 engine connection crosses once (aiosqlite's public `execute_fetchall`). Measured with
-`benchmarks/sqlite_paths.py`: an outbox insert transaction p50 1.0 ms through the async
-engine vs 0.25 ms here (docs/benchmarks.md). Statements are SQLAlchemy Core, compiled once
+`benchmarks/sqlite_paths.py`: an outbox insert transaction p50 0.69 ms through the async
+engine vs 0.16 ms here (4.4x; docs/benchmarks.md). Statements are SQLAlchemy Core, compiled once
 for the sqlite dialect, with their column types' bind and result processing; the only SQL
 text here is transaction control and pragmas.
 """
