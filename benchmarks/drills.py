@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -29,6 +32,44 @@ from drill_checks import Probe, lost_updates
 from drill_faults import DRILLS, Drill
 from load import base_config, generate, match, settle
 from load_env import Backend, Baseline, Sink, Yabot, cleanup, http_status
+
+
+class Snapshot:
+    """The stores after registering the users, so later drills of the same kind start from
+    them instead of registering 10,000 users again (SQLite: a file copy through the backup
+    API; PostgreSQL: pg_dump / pg_restore into the drill's private cluster)."""
+
+    def __init__(self, folder: Path, backend: Backend, users: int) -> None:
+        self.backend = backend
+        kind = "mongo" if backend.mongo else backend.kind
+        self.path = folder / f"{kind}-{users}.{'dump' if backend.database else 'db'}"
+        self.usable = not backend.mongo  # the documents live in nx-27017: not copied
+
+    def db_url(self) -> str:
+        return self.backend.admin_url.rsplit("/", 1)[0] + "/" + self.backend.database
+
+    def restore(self) -> bool:
+        if not self.usable or not self.path.exists():
+            return False
+        if self.backend.database:
+            subprocess.run(["pg_restore", "--no-owner", "-d", self.db_url(), str(self.path)],
+                           check=True, capture_output=True)
+        else:
+            shutil.copyfile(self.path, self.backend.env["SQLITE_DATABASE_PATH"])
+        return True
+
+    def save(self) -> None:
+        if not self.usable:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.backend.database:
+            subprocess.run(["pg_dump", "-Fc", "-f", str(self.path), self.db_url()],
+                           check=True, capture_output=True)
+            return
+        source = sqlite3.connect(self.backend.env["SQLITE_DATABASE_PATH"])
+        with sqlite3.connect(self.path) as target:
+            source.backup(target)
+        source.close()
 
 
 class Timeline(threading.Thread):
@@ -63,7 +104,7 @@ def recovery(points: list[dict[str, Any]], fault: tuple[float, float], load_end:
     ready = next((p["t"] - fault_end for p in points
                   if p["t"] >= fault_end and all(s == 200 for s in p["ready"])), None)
     drained = next((p["t"] - fault_end for p in points if p["t"] >= fault_end
-                    and p["backlog"] is not None
+                    and all(s == 200 for s in p["ready"]) and p["backlog"] is not None
                     and (p["backlog"] <= normal if p["t"] < load_end else p["backlog"] == 0)),
                    None)
     return {"ready_s": None if ready is None else round(ready, 1),
@@ -78,15 +119,21 @@ def run_drill(drill: Drill, args: argparse.Namespace) -> dict[str, Any]:
     naive = args.target == "naive"
     procs: list[Any] = ([Baseline("naive", tmp, sink, backend)] if naive else
                         [Yabot(tmp, sink, backend, drill.env) for _ in range(drill.processes)])
+    snapshot = Snapshot(args.snapshots, backend, args.users)
     try:
+        restored = not naive and snapshot.restore()
         for proc in procs:
             proc.start()
         probe = None if naive else Probe(backend)
-        reg_cfg = {**base_config(procs, args.users, 6_000_000), "rate": 10_000.0,
-                   "seconds": args.users / 10_000, "sequential": True, "max_in_flight": 32,
-                   "first_update_id": 1}
-        registered = generate(reg_cfg)[0]["registered"]
-        settle(sink, 0)
+        if restored or naive:  # the naive bot keeps no registration worth waiting for
+            registered = list(range(6_000_000, 6_000_000 + args.users))
+        else:
+            reg_cfg = {**base_config(procs, args.users, 6_000_000), "rate": 10_000.0,
+                       "seconds": args.users / 10_000, "sequential": True,
+                       "max_in_flight": 32, "first_update_id": 1}
+            registered = generate(reg_cfg)[0]["registered"]
+            settle(sink, 0)
+            snapshot.save()
         mark = len(sink.records())
         sent_before = probe.sent_messages() if probe else 0
         timeline = Timeline(sink, probe, [p.base for p in procs])
@@ -147,7 +194,8 @@ def summary(r: dict[str, Any]) -> str:
     return (f"{r['drill']:<16} {r['target']:<6} accepted {r.get('accepted', 0):>6}  "
             f"lost {r.get('lost', 0):>4}  dead-lettered {r.get('failed', 0):>3}  "
             f"no reply {r['no_reply']:>4}  dup replies {r.get('duplicated_replies', 0):>3}  "
-            f"ledger {balanced}  ready {r['ready_s']}s  drained {r['drained_s']}s")
+            f"ledger {balanced}  ready {r['ready_s']}s  drained {r['drained_s']}s  "
+            f"dead letters {r.get('dead_letters', {})}")
 
 
 def main() -> None:
@@ -160,6 +208,8 @@ def main() -> None:
     parser.add_argument("--fault-at", type=float, default=20.0)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--snapshots", type=Path, default=Path(tempfile.gettempdir())
+                        / "yabot-drill-snapshots", help="registered stores reused by drills")
     args = parser.parse_args()
     reports = []
     for name in args.drills:
