@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
 from yabot.admin.guards import Signer, same
-from yabot.admin.i18n import pick_language, translator
+from yabot.admin.i18n import N_, pick_language
 from yabot.observability.health import HealthService
 from yabot.security.auth_failures import FailureLimiter
 from yabot.services.admin.accounts import AdminAccountService, OperatorSession
@@ -39,7 +40,7 @@ class AdminContext:
     limiter: FailureLimiter  # failed logins per client address
     account_limiter: FailureLimiter  # failed logins per operator name, from any address
     signer: Signer
-    templates: jinja2.Environment
+    templates: Mapping[str, jinja2.Environment]  # by language
     tls: bool
     prefix: str
     blocked: dict[str, float] = field(default_factory=dict)  # client -> block end
@@ -87,18 +88,21 @@ def render(request: Request, template: str, *, status: int = 200,
     ctx = admin(request)
     lang = pick_language(request.headers.get("accept-language"))
     session: OperatorSession | None = getattr(request.state, "operator", None)
-    html = ctx.templates.get_template(template).render(
-        t=translator(lang), lang=lang, base=ctx.prefix, operator=session,
+    html = ctx.templates[lang].get_template(template).render(
+        lang=lang, base=ctx.prefix, operator=session,
         csrf_token=session.csrf_token if session else "", path=request.url.path, **values)
     return HTMLResponse(html, status_code=status)
 
 
+DONE = {"subscription": N_("done_subscription"), "besitos": N_("done_besitos"),
+        "deleted": N_("done_deleted"), "replayed": N_("done_replayed"),
+        "broadcast": N_("done_broadcast")}
+ERRORS = {"invalid": N_("error_invalid"), "insufficient_funds": N_("error_insufficient_funds"),
+          "not_found": N_("error_not_found"), "already_replayed": N_("error_already_replayed"),
+          "unavailable": N_("error_unavailable")}
+
+
 def flash(request: Request) -> tuple[str | None, str | None]:
     """(done, error) message keys from the query string, known keys only."""
-    done = request.query_params.get("done")
-    error = request.query_params.get("error")
-    done_keys = {"subscription", "besitos", "deleted", "replayed", "broadcast"}
-    error_keys = {"invalid", "insufficient_funds", "not_found", "already_replayed",
-                  "unavailable"}
-    return (f"done_{done}" if done in done_keys else None,
-            f"error_{error}" if error in error_keys else None)
+    return (DONE.get(request.query_params.get("done") or ""),
+            ERRORS.get(request.query_params.get("error") or ""))

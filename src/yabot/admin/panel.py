@@ -23,6 +23,7 @@ from yabot.admin.context import (
     render,
 )
 from yabot.admin.guards import Signer, load_or_create_key, security_headers
+from yabot.admin.i18n import N_, localized_environments
 from yabot.admin.routes import (
     auctions,
     auth,
@@ -71,9 +72,8 @@ async def build_admin_panel(*, settings: Settings, domain: DomainServices, db: D
     accounts = AdminAccountService(
         db=db, session_ttl=timedelta(minutes=settings.admin.session_ttl_minutes),
         clock=clock or (lambda: datetime.now(UTC)))
-    templates = jinja2.Environment(loader=jinja2.PackageLoader("yabot.admin", "templates"),
-                                   autoescape=True, undefined=jinja2.StrictUndefined)
-    templates.filters["when"] = _when
+    templates = await asyncio.to_thread(localized_environments, jinja2.PackageLoader(
+        "yabot.admin", "templates"), {"when": _when})
     ctx = AdminContext(domain=domain, accounts=accounts, queries=AdminQueries(db=db),
                        health=health, limiter=limiter or create_failure_limiter(settings.redis),
                        account_limiter=account_limiter or create_failure_limiter(
@@ -111,15 +111,15 @@ async def _login_required(request: Request, _exc: Exception) -> Response:
 
 
 async def _csrf_rejected(request: Request, _exc: Exception) -> Response:
-    return render(request, "message.html", status=403, message_key="csrf_failed")
+    return render(request, "message.html", status=403, message_key=N_("csrf_failed"))
 
 
 async def _not_found(request: Request, _exc: Exception) -> Response:
-    return render(request, "message.html", status=404, message_key="error_not_found")
+    return render(request, "message.html", status=404, message_key=N_("error_not_found"))
 
 
 async def _unavailable(request: Request, _exc: Exception) -> Response:
-    return render(request, "message.html", status=503, message_key="error_unavailable")
+    return render(request, "message.html", status=503, message_key=N_("error_unavailable"))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -129,4 +129,4 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     except LoginRequired as missing:
         return await _login_required(request, missing)
     status = exc.status_code if isinstance(exc, HTTPException) else 500
-    return render(request, "message.html", status=status, message_key="error_not_found")
+    return render(request, "message.html", status=status, message_key=N_("error_not_found"))

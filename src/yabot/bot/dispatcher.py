@@ -22,6 +22,7 @@ from yabot.bot.middlewares import (
 )
 from yabot.bot.outgoing import CaptureReplies
 from yabot.bot.session import RetryPolicy, RetryRequests
+from yabot.bot.texts import UserLanguageMiddleware
 from yabot.services.container import DomainServices
 from yabot.settings import BotSettings
 
@@ -53,7 +54,7 @@ def create_dispatcher(services: DomainServices, *, storage: BaseStorage | None =
     dp = Dispatcher(storage=storage or MemoryStorage(), name="yabot")
     for middleware in (ErrorMiddleware(), ThrottleMiddleware(throttle),
                        ServicesMiddleware(services), UserContextMiddleware(),
-                       ActivityMiddleware()):
+                       UserLanguageMiddleware(), ActivityMiddleware()):
         dp.update.outer_middleware(middleware)
     dp.include_router(build_router())
     return dp

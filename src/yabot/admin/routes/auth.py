@@ -17,6 +17,7 @@ from yabot.admin.context import (
     render,
 )
 from yabot.admin.guards import same
+from yabot.admin.i18n import N_
 from yabot.logs import get_logger
 from yabot.services.admin.accounts import USERNAME
 
@@ -76,11 +77,11 @@ async def login(request: Request) -> Response:
             ctx.blocked.clear()
         ctx.blocked[client] = time.monotonic() + verdict.retry_after
         return _refused(request, verdict.retry_after)
-    return _login_page(request, status=401, error="login_failed")
+    return _login_page(request, status=401, error=N_("login_failed"))
 
 
 def _refused(request: Request, seconds: int) -> Response:
-    response = _login_page(request, status=429, error="login_blocked", seconds=seconds)
+    response = _login_page(request, status=429, error=N_("login_blocked"), seconds=seconds)
     response.headers["Retry-After"] = str(seconds)
     return response
 
