@@ -11,7 +11,7 @@ import secrets
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from yabot.bot.texts_economy import te
+from yabot.bot.texts import t
 from yabot.domain.economy import TriviaQuestion
 from yabot.domain.models import Item
 
@@ -53,17 +53,17 @@ def shop_list(items: list[Item]) -> InlineKeyboardMarkup:
 
 def shop_confirm(item: Item, lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
-        [_button(te("btn_buy", lang), ShopAction(action="buy", item=item.item_id,
-                                                 nonce=nonce()))],
-        [_button(te("btn_cancel", lang), ShopAction(action="cancel")),
-         _button(te("btn_back_shop", lang), ShopAction(action="list"))],
+        [_button(t("btn_buy", lang), ShopAction(action="buy", item=item.item_id,
+                                                nonce=nonce()))],
+        [_button(t("btn_cancel", lang), ShopAction(action="cancel")),
+         _button(t("btn_back_shop", lang), ShopAction(action="list"))],
     ])
 
 
 def inventory_keyboard(usable: list[tuple[str, str]], lang: str) -> InlineKeyboardMarkup:
     """One "use" button per consumable: (item_id, name)."""
     return InlineKeyboardMarkup(inline_keyboard=[
-        [_button(te("btn_use", lang, name=name), UseItem(item=item_id, nonce=nonce()))]
+        [_button(t("btn_use", lang, name=name), UseItem(item=item_id, nonce=nonce()))]
         for item_id, name in usable])
 
 

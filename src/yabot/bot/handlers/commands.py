@@ -10,7 +10,6 @@ from yabot.bot.handlers.payments import send_vip
 from yabot.bot.handlers.story import show_current
 from yabot.bot.keyboards import MenuAction, main_menu
 from yabot.bot.texts import t
-from yabot.bot.texts_economy import te
 from yabot.domain.views import UserContext
 from yabot.services.container import DomainServices
 
@@ -45,8 +44,8 @@ async def send_besitos(message: Message, services: DomainServices, user_id: str,
     wallet = await services.besitos.wallet(user_id, limit=5)
     level = await services.economy.ranking.level(user_id)
     lines = [t("besitos", lang, balance=wallet.balance),
-             te("level", lang, level=level.level)
-             + (te("level_next", lang, to_next=level.to_next) if level.to_next else "")]
+             t("level", lang, level=level.level)
+             + (t("level_next", lang, to_next=level.to_next) if level.to_next else "")]
     if wallet.entries:
         lines.append(t("besitos_entries", lang))
         lines += [f"{'+' if e.amount > 0 else ''}{e.amount} · {e.reason} · "

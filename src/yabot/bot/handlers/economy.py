@@ -17,7 +17,7 @@ from yabot.bot.keyboards_economy import (
     shop_list,
     trivia_keyboard,
 )
-from yabot.bot.texts_economy import te
+from yabot.bot.texts import t
 from yabot.domain.errors import (
     AlreadyClaimedError,
     InsufficientFundsError,
@@ -44,10 +44,10 @@ async def send_shop(message: Message, services: DomainServices, user_id: str,
                     lang: str) -> str:
     items = await services.economy.shop.items_for_sale()
     if not items:
-        await message.answer(te("shop_empty", lang))
+        await message.answer(t("shop_empty", lang))
         return "ok"
     balance = await services.besitos.balance(user_id)
-    await message.answer(te("shop_title", lang, balance=balance), reply_markup=shop_list(items))
+    await message.answer(t("shop_title", lang, balance=balance), reply_markup=shop_list(items))
     return "ok"
 
 
@@ -67,31 +67,32 @@ async def shop_button(query: CallbackQuery, callback_data: ShopAction,
             return "no_message"
         return await send_shop(query.message, services, user_id, lang)
     if action == "cancel":
-        return await _reply(query, te("cancelled", lang))
+        return await _reply(query, t("cancelled", lang))
     try:
         item = await services.economy.shop.item(callback_data.item)
     except NotFoundError:
-        return await _reply(query, te("gone", lang))
+        return await _reply(query, t("gone", lang))
     if action == "view":
-        text = te("shop_item", lang, emoji=emoji(item), name=item.name, price=item.price,
-                  description=item.description or "")
+        text = t("shop_item", lang, emoji=emoji(item), name=item.name, price=item.price,
+                 description=item.description or "")
         if item.vip_only:
-            text += "\n" + te("shop_vip_only", lang)
-        text += "\n\n" + te("shop_confirm", lang, name=item.name, price=item.price)
+            text += "\n" + t("shop_vip_only", lang)
+        text += "\n\n" + t("shop_confirm", lang, name=item.name, price=item.price)
         return await _reply(query, text, shop_confirm(item, lang))
     try:
         result = await services.economy.shop.purchase(user_id, item.item_id,
                                                       f"bot:{callback_data.nonce}")
     except InsufficientFundsError as exc:
-        await _reply(query, te("no_funds", lang, balance=exc.balance, price=exc.amount))
+        await _reply(query, t("no_funds", lang, balance=exc.balance, price=exc.amount))
         return "insufficient_funds"
     except VipRequiredError:
-        await _reply(query, te("vip_item", lang))
+        await _reply(query, t("vip_item", lang))
         return "vip_denied"
     except ItemUnavailableError:
-        return await _reply(query, te("gone", lang))
-    key = "bought" if result.applied else "bought_already"
-    return await _reply(query, te(key, lang, name=item.name, balance=result.balance))
+        return await _reply(query, t("gone", lang))
+    text = (t("bought", lang, name=item.name, balance=result.balance) if result.applied
+            else t("bought_already", lang, name=item.name, balance=result.balance))
+    return await _reply(query, text)
 
 
 @router.message(Command("inventario", "inventory"))
@@ -99,10 +100,10 @@ async def inventory(message: Message, services: DomainServices, user_ctx: UserCo
                     lang: str) -> str:
     lines = await services.economy.shop.inventory(user_ctx.user_id)
     if not lines:
-        await message.answer(te("inventory_empty", lang))
+        await message.answer(t("inventory_empty", lang))
         return "ok"
-    text = "\n".join([te("inventory_title", lang), *(
-        te("inventory_line", lang, name=line.name, quantity=line.quantity) for line in lines)])
+    text = "\n".join([t("inventory_title", lang), *(
+        t("inventory_line", lang, name=line.name, quantity=line.quantity) for line in lines)])
     usable = [(line.item_id, line.name) for line in lines if line.usable]
     await message.answer(text, reply_markup=inventory_keyboard(usable, lang) if usable else None)
     return "ok"
@@ -116,17 +117,17 @@ async def use_button(query: CallbackQuery, callback_data: UseItem, services: Dom
         item = await shop_.item(callback_data.item)
         result = await shop_.use(user_ctx.user_id, item.item_id, f"bot:{callback_data.nonce}")
     except NotFoundError:
-        return await _reply(query, te("gone", lang))
+        return await _reply(query, t("gone", lang))
     except ItemUnavailableError:
-        await _reply(query, te("use_none", lang, name=callback_data.item))
+        await _reply(query, t("use_none", lang, name=callback_data.item))
         return "none_left"
     if result.hint_text:
-        return await _reply(query, te("used_hint", lang, name=item.name, text=result.hint_text))
+        return await _reply(query, t("used_hint", lang, name=item.name, text=result.hint_text))
     if fragment_id := result.effect.get("unlock_fragment"):
         fragment = await services.narrative.get_fragment(fragment_id)
-        return await _reply(query, te("used_fragment", lang, name=item.name,
-                                      title=fragment.title))
-    return await _reply(query, te("used", lang, name=item.name))
+        return await _reply(query, t("used_fragment", lang, name=item.name,
+                                     title=fragment.title))
+    return await _reply(query, t("used", lang, name=item.name))
 
 
 @router.message(Command("logros", "achievements"))
@@ -134,11 +135,13 @@ async def achievements(message: Message, services: DomainServices, user_ctx: Use
                        lang: str) -> str:
     lines = await services.economy.achievements.of_user(user_ctx.user_id)
     if not lines:
-        await message.answer(te("achievements_none", lang))
+        await message.answer(t("achievements_none", lang))
         return "ok"
-    await message.answer("\n".join([te("achievements_title", lang), *(
-        te("achievement_line_on" if a.unlocked_at else "achievement_line_off", lang,
-           name=a.name, description=a.description or "") for a in lines)]))
+    await message.answer("\n".join([t("achievements_title", lang), *(
+        t("achievement_line_on", lang, name=a.name, description=a.description or "")
+        if a.unlocked_at else
+        t("achievement_line_off", lang, name=a.name, description=a.description or "")
+        for a in lines)]))
     return "ok"
 
 
@@ -147,12 +150,12 @@ async def missions(message: Message, services: DomainServices, user_ctx: UserCon
                    lang: str) -> str:
     lines = await services.economy.missions.assign_today(user_ctx.user_id)
     if not lines:
-        await message.answer(te("missions_none", lang))
+        await message.answer(t("missions_none", lang))
         return "ok"
     marks = {"active": "⏳", "completed": "✅", "expired": "⌛"}
-    await message.answer("\n".join([te("missions_title", lang), *(
-        te("mission_line", lang, mark=marks.get(m.status, "•"), name=m.name,
-           progress=m.progress, target=m.target, reward=m.reward) for m in lines)]))
+    await message.answer("\n".join([t("missions_title", lang), *(
+        t("mission_line", lang, mark=marks.get(m.status, "•"), name=m.name,
+          progress=m.progress, target=m.target, reward=m.reward) for m in lines)]))
     return "ok"
 
 
@@ -161,9 +164,9 @@ async def trivia(message: Message, services: DomainServices, user_ctx: UserConte
                  lang: str) -> str:
     question = await services.economy.trivia.next_question(user_ctx.user_id)
     if question is None:
-        await message.answer(te("trivia_done", lang))
+        await message.answer(t("trivia_done", lang))
         return "ok"
-    await message.answer(te("trivia_question", lang, question=question.question),
+    await message.answer(t("trivia_question", lang, question=question.question),
                          reply_markup=trivia_keyboard(question))
     return "ok"
 
@@ -177,14 +180,14 @@ async def trivia_answer(query: CallbackQuery, callback_data: TriviaPick,
         result = await trivia_.answer(user_ctx.user_id, question.question_id,
                                       callback_data.option)
     except (NotFoundError, ValueError):
-        return await _reply(query, te("gone", lang))
+        return await _reply(query, t("gone", lang))
     if not result.applied:
-        await _reply(query, te("trivia_again", lang))
+        await _reply(query, t("trivia_again", lang))
         return "already_answered"
     if result.correct:
-        return await _reply(query, te("trivia_right", lang, reward=result.reward))
-    return await _reply(query, te("trivia_wrong", lang,
-                                  answer=question.options[question.answer]))
+        return await _reply(query, t("trivia_right", lang, reward=result.reward))
+    return await _reply(query, t("trivia_wrong", lang,
+                                 answer=question.options[question.answer]))
 
 
 @router.message(Command("regalo", "gift"))
@@ -193,11 +196,11 @@ async def gift(message: Message, services: DomainServices, user_ctx: UserContext
     try:
         result = await services.economy.gift.claim(user_ctx.user_id)
     except AlreadyClaimedError:
-        await message.answer(te("gift_claimed", lang))
+        await message.answer(t("gift_claimed", lang))
         return "already_claimed"
-    text = te("gift", lang, amount=result.amount, streak=result.streak, balance=result.balance)
+    text = t("gift", lang, amount=result.amount, streak=result.streak, balance=result.balance)
     if result.recovered:
-        text += "\n" + te("gift_recovered", lang)
+        text += "\n" + t("gift_recovered", lang)
     await message.answer(text)
     return "ok"
 
@@ -206,13 +209,13 @@ async def gift(message: Message, services: DomainServices, user_ctx: UserContext
 async def ranking(message: Message, services: DomainServices, user_ctx: UserContext,
                   lang: str) -> str:
     entries = await services.economy.ranking.week(limit=10)
-    lines = [te("ranking_title", lang)]
-    lines += [te("ranking_line", lang, rank=e.rank, name=e.display_name, earned=e.earned)
-              for e in entries] or [te("ranking_empty", lang)]
+    lines = [t("ranking_title", lang)]
+    lines += [t("ranking_line", lang, rank=e.rank, name=e.display_name, earned=e.earned)
+              for e in entries] or [t("ranking_empty", lang)]
     own = next((e for e in entries if e.user_id == user_ctx.user_id), None)
     own = own or await services.economy.ranking.rank_of(user_ctx.user_id)
     lines.append("")
-    lines.append(te("ranking_you", lang, rank=own.rank, earned=own.earned) if own
-                 else te("ranking_you_none", lang))
+    lines.append(t("ranking_you", lang, rank=own.rank, earned=own.earned) if own
+                 else t("ranking_you_none", lang))
     await message.answer("\n".join(lines))
     return "ok"
