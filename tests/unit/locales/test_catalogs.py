@@ -59,8 +59,8 @@ def test_a_missing_or_fuzzy_message_is_reported() -> None:
     po["menu"].string = ""
     po["help"].flags.add("fuzzy")
     po.delete("vip_none")
-    assert problems(used_keys("bot") | {"shop_title"}, po) == [
-        "menu: no translation", "shop_title: no translation", "vip_none: no translation",
+    assert problems(used_keys("bot") | {"new_text"}, po) == [
+        "menu: no translation", "new_text: no translation", "vip_none: no translation",
         "help: fuzzy"]
 
 
