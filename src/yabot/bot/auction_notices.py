@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from aiogram import Bot
 
-from yabot.bot.texts import language_of
-from yabot.bot.texts_auctions import ta
+from yabot.bot.texts import language_of, t
 from yabot.domain.events import AuctionLost, AuctionOutbid, AuctionWon, BaseEvent
 from yabot.events.bus import EventBus
 from yabot.events.handler_context import HandlerContext
@@ -59,12 +58,12 @@ class AuctionNotifier:
         lang = language_of(user.preferences.language)
         if isinstance(event, AuctionOutbid):
             name = await self.services.auctions.item_name(event.payload.item_id)
-            return ta("notice_outbid", lang, name=name, highest=event.payload.highest_bid,
-                      own=event.payload.own_bid)
+            return t("auction_notice_outbid", lang, name=name, highest=event.payload.highest_bid,
+                     own=event.payload.own_bid)
         if isinstance(event, AuctionWon):
             name = await self.services.auctions.item_name(event.payload.item_id)
-            return ta("notice_won", lang, name=name, amount=event.payload.amount)
+            return t("auction_notice_won", lang, name=name, amount=event.payload.amount)
         if isinstance(event, AuctionLost):
             name = await self.services.auctions.item_name(event.payload.item_id)
-            return ta("notice_lost", lang, name=name, winning=event.payload.winning_bid)
+            return t("auction_notice_lost", lang, name=name, winning=event.payload.winning_bid)
         return None

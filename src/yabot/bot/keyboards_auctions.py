@@ -11,7 +11,7 @@ import secrets
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from yabot.bot.texts_auctions import ta
+from yabot.bot.texts import t
 from yabot.domain.auctions import AuctionView
 
 RAISES = (0, 5, 10)  # bid buttons: the next minimum bid plus these
@@ -34,13 +34,13 @@ def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
 def auction_list(auctions: list[tuple[AuctionView, str]], lang: str) -> InlineKeyboardMarkup:
     """One button per open auction: (auction, item name)."""
     return InlineKeyboardMarkup(inline_keyboard=[
-        [_button(ta("list_button", lang, name=name, price=a.next_min_bid),
+        [_button(t("auction_list_button", lang, name=name, price=a.next_min_bid),
                  AuctionPick(auction=a.auction_id))] for a, name in auctions])
 
 
 def bid_keyboard(auction: AuctionView, lang: str) -> InlineKeyboardMarkup:
     amounts = [auction.next_min_bid + r for r in RAISES]
     return InlineKeyboardMarkup(inline_keyboard=[[
-        _button(ta("btn_bid", lang, amount=amount),
+        _button(t("auction_btn_bid", lang, amount=amount),
                 AuctionBid(auction=auction.auction_id, amount=amount,
                            nonce=secrets.token_hex(6))) for amount in amounts]])

@@ -8,7 +8,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from yabot.bot.keyboards_auctions import AuctionBid, AuctionPick, auction_list, bid_keyboard
-from yabot.bot.texts_auctions import ta
+from yabot.bot.texts import t
 from yabot.domain.auctions import AuctionView, BidRejectedError
 from yabot.domain.errors import NotFoundError
 from yabot.domain.views import UserContext
@@ -27,23 +27,23 @@ async def _answer(query: CallbackQuery, text: str) -> str:
 
 def _detail(auction: AuctionView, name: str, user_id: str, balance: int, lang: str) -> str:
     if auction.highest_bid is None:
-        highest = ta("no_bids", lang, min_bid=auction.min_bid)
+        highest = t("auction_no_bids", lang, min_bid=auction.min_bid)
     elif auction.highest_bidder == user_id:
-        highest = ta("yours", lang, amount=auction.highest_bid)
+        highest = t("auction_yours", lang, amount=auction.highest_bid)
     else:
         highest = str(auction.highest_bid)
-    return ta("detail", lang, name=name, highest=highest, balance=balance,
-              ends=auction.ends_at.strftime("%d/%m %H:%M"))
+    return t("auction_detail", lang, name=name, highest=highest, balance=balance,
+             ends=auction.ends_at.strftime("%d/%m %H:%M"))
 
 
 @router.message(Command("subastas", "auctions"))
 async def auctions(message: Message, services: DomainServices, lang: str) -> str:
     open_now = await services.auctions.listing(status="open", limit=20)
     if not open_now:
-        await message.answer(ta("list_empty", lang))
+        await message.answer(t("auction_list_empty", lang))
         return "ok"
     named = [(a, await services.auctions.item_name(a.item_id)) for a in open_now]
-    await message.answer(ta("list_title", lang), reply_markup=auction_list(named, lang))
+    await message.answer(t("auction_list_title", lang), reply_markup=auction_list(named, lang))
     return "ok"
 
 
@@ -53,9 +53,9 @@ async def pick(query: CallbackQuery, callback_data: AuctionPick, services: Domai
     try:
         auction = await services.auctions.get(callback_data.auction)
     except NotFoundError:
-        return await _answer(query, ta("gone", lang))
+        return await _answer(query, t("auction_gone", lang))
     if auction.status != "open":
-        return await _answer(query, ta("bid_closed", lang))
+        return await _answer(query, t("auction_bid_closed", lang))
     await query.answer()
     if not isinstance(query.message, Message):
         return "no_message"
@@ -74,14 +74,14 @@ async def bid(query: CallbackQuery, callback_data: AuctionBid, services: DomainS
         result = await services.auctions.bid(callback_data.auction, user_ctx.user_id, amount,
                                              f"tg:{callback_data.nonce}")
     except NotFoundError:
-        return await _answer(query, ta("gone", lang))
+        return await _answer(query, t("auction_gone", lang))
     except BidRejectedError as exc:
         await _answer(query, _refusal(exc, amount, lang))
         return exc.code
     if not result.applied:
-        return await _answer(query, ta("bid_again", lang))
+        return await _answer(query, t("auction_bid_again", lang))
     name = await services.auctions.item_name(result.auction.item_id)
-    return await _answer(query, ta("bid_ok", lang, name=name, amount=amount))
+    return await _answer(query, t("auction_bid_ok", lang, name=name, amount=amount))
 
 
 def _refusal(exc: BidRejectedError, amount: int, lang: str) -> str:
@@ -89,7 +89,7 @@ def _refusal(exc: BidRejectedError, amount: int, lang: str) -> str:
         highest = exc.details.get("highest_bid")
         min_bid = exc.details.get("min_bid")
         next_min = highest + 1 if isinstance(highest, int) else min_bid
-        return ta("bid_too_low", lang, min_bid=next_min)
+        return t("auction_bid_too_low", lang, min_bid=next_min)
     if exc.code == "insufficient_funds":
-        return ta("bid_no_funds", lang, amount=amount)
-    return ta("bid_closed", lang)
+        return t("auction_bid_no_funds", lang, amount=amount)
+    return t("auction_bid_closed", lang)
