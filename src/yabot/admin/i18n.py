@@ -11,14 +11,10 @@ from typing import Any
 
 import jinja2
 
-from yabot.locales import DEFAULT_LANGUAGE, LANGUAGES, load_translations
+from yabot.locales import DEFAULT_LANGUAGE, LANGUAGES, N_, load_translations
 
 DOMAIN = "admin"
-
-
-def N_(key: str) -> str:  # gettext's name for "mark for extraction only"
-    """Mark a key that a template receives as a value (a flash, an error page)."""
-    return key
+__all__ = ["N_", "catalogs", "localized_environments", "pick_language", "translator"]
 
 
 @cache

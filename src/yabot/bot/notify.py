@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from aiogram import Bot
 
-from yabot.bot.payment_texts import pt
 from yabot.bot.texts import language_of, t
-from yabot.bot.texts_economy import te
 from yabot.domain.events import (
     AchievementUnlocked,
     BaseEvent,
@@ -78,14 +76,15 @@ class Notifier:
             hint = next((h for h in hints if h.hint_id == event.payload.hint_id), None)
             return t("hint_unlocked", lang, text=hint.text) if hint and hint.text else None
         if isinstance(event, MissionCompleted):
-            return te("notice_mission", lang, name=event.payload.name,
-                      reward=event.payload.reward)
+            return t("notice_mission", lang, name=event.payload.name,
+                     reward=event.payload.reward)
         if isinstance(event, AchievementUnlocked):
-            reward = (te("notice_reward", lang, reward=event.payload.reward)
+            reward = (t("notice_reward", lang, reward=event.payload.reward)
                       if event.payload.reward else "")
-            return te("notice_achievement", lang, name=event.payload.name) + reward
+            return t("notice_achievement", lang, name=event.payload.name) + reward
         if isinstance(event, SubscriptionExpiring):
-            return pt("vip_expiring", lang, end=f"{event.payload.end_date:%Y-%m-%d %H:%M} UTC")
+            return t("vip_expiring", lang,
+                     end=event.payload.end_date.strftime("%Y-%m-%d %H:%M UTC"))
         if isinstance(event, SubscriptionExpired):
-            return pt("vip_expired", lang)
+            return t("vip_expired", lang)
         return None

@@ -7,8 +7,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand
 
-from yabot.bot.payment_texts import pt
-from yabot.bot.texts import language_of
+from yabot.bot.texts import N_, language_of, t
 from yabot.domain.errors import NotFoundError
 from yabot.logs import get_logger
 from yabot.services.container import DomainServices
@@ -16,6 +15,8 @@ from yabot.services.payments.errors import PaymentRefusedError
 
 log = get_logger(__name__)
 ALREADY_REFUNDED = "CHARGE_ALREADY_REFUNDED"
+REMOVAL_NOTICES = {"expired": N_("removed_expired"), "cancelled": N_("removed_cancelled"),
+                   "refunded": N_("removed_refunded"), "reconcile": N_("removed_reconcile")}
 
 COMMANDS: dict[str, list[tuple[str, str]]] = {
     "es": [("start", "Empezar"), ("menu", "Menú principal"), ("historia", "Seguir la historia"),
@@ -62,6 +63,6 @@ class BotPaymentsGateway:
         except NotFoundError:
             lang = "es"
         try:
-            await self.bot.send_message(user_id, pt(f"removed_{reason}", lang))
+            await self.bot.send_message(user_id, t(REMOVAL_NOTICES[reason], lang))
         except TelegramAPIError as exc:  # blocked the bot: the removal itself is done
             log.info("removal notice not delivered", user_id=user_id, error=exc.message)

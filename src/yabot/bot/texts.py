@@ -13,10 +13,10 @@ from typing import Any
 from aiogram.types import TelegramObject
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
-from yabot.locales import CATALOG_DIR, DEFAULT_LANGUAGE, LANGUAGES, CatalogsMissing
+from yabot.locales import CATALOG_DIR, DEFAULT_LANGUAGE, LANGUAGES, N_, CatalogsMissing
 
 DOMAIN = "bot"
-__all__ = ["DEFAULT_LANGUAGE", "UserLanguageMiddleware", "catalogs", "language_of", "t"]
+__all__ = ["DEFAULT_LANGUAGE", "N_", "UserLanguageMiddleware", "catalogs", "language_of", "t"]
 
 
 @cache

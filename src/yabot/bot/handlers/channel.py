@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.types import ChatJoinRequest, ChatMemberUpdated
 
-from yabot.bot.payment_texts import pt
+from yabot.bot.texts import t
 from yabot.logs import get_logger
 from yabot.services.container import DomainServices
 from yabot.services.payments.channel import is_member
@@ -25,7 +25,7 @@ async def join_request(request: ChatJoinRequest, services: DomainServices, lang:
     elif decision == "decline":
         await request.decline()
         await request.bot.send_message(request.user_chat_id,  # type: ignore[union-attr]
-                                       pt("join_declined", lang))
+                                       t("join_declined", lang))
         log.info("VIP channel join declined", user_id=user_id)
     return decision
 

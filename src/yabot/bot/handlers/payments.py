@@ -17,7 +17,7 @@ from aiogram.types import (
     PreCheckoutQuery,
 )
 
-from yabot.bot.payment_texts import pt
+from yabot.bot.texts import N_, t
 from yabot.domain.clock import utcnow
 from yabot.domain.payments import CURRENCY, SUBSCRIPTION_PERIOD
 from yabot.domain.views import UserContext
@@ -43,8 +43,8 @@ async def send_invite(bot: Bot, services: DomainServices, user_id: str, lang: st
     link = await bot.create_chat_invite_link(
         chat_id, name=f"vip-{user_id}"[:32], member_limit=1,
         expire_date=utcnow() + INVITE_TTL)
-    await bot.send_message(int(user_id), pt("channel_invite", lang),
-                           reply_markup=_link_button(pt("btn_join", lang), link.invite_link))
+    await bot.send_message(int(user_id), t("channel_invite", lang),
+                           reply_markup=_link_button(t("btn_join", lang), link.invite_link))
     return True
 
 
@@ -54,22 +54,27 @@ async def send_vip(message: Message, services: DomainServices, user_id: str, lan
     bot = message.bot
     assert bot is not None
     if sub.is_vip:
-        await message.answer(pt("vip_until", lang, end=f"{sub.end_date:%Y-%m-%d}")
-                             if sub.end_date else pt("vip_open", lang))
+        await message.answer(t("vip_until", lang, end=sub.end_date.strftime("%Y-%m-%d"))
+                             if sub.end_date else t("vip_open", lang))
         await send_invite(bot, services, user_id, lang)
         return "vip_active"
     offer = await services.payments.create_offer(user_id)
     link = await bot.create_invoice_link(
-        title=pt("invoice_title", lang), description=pt("invoice_description", lang),
+        title=t("invoice_title", lang), description=t("invoice_description", lang),
         payload=offer.payload, currency=CURRENCY,
-        prices=[LabeledPrice(label=pt("invoice_title", lang), amount=offer.amount)],
+        prices=[LabeledPrice(label=t("invoice_title", lang), amount=offer.amount)],
         subscription_period=SUBSCRIPTION_PERIOD)
-    channel = pt("vip_offer_channel", lang) if services.channel.enabled else ""
+    channel = t("vip_offer_channel", lang) if services.channel.enabled else ""
     await message.answer(
-        pt("vip_offer", lang, price=offer.amount, plan=sub.plan_type, status=sub.status,
+        t("vip_offer", lang, price=offer.amount, plan=sub.plan_type, status=sub.status,
            channel=channel),
-        reply_markup=_link_button(pt("btn_pay", lang, price=offer.amount), link))
+        reply_markup=_link_button(t("btn_pay", lang, price=offer.amount), link))
     return "offered"
+
+
+PRECHECKOUT_REFUSALS = {"unknown_offer": N_("precheckout_unknown_offer"),
+                        "price_mismatch": N_("precheckout_price_mismatch"),
+                        "stale_offer": N_("precheckout_stale_offer")}
 
 
 @router.pre_checkout_query()
@@ -79,7 +84,7 @@ async def pre_checkout(query: PreCheckoutQuery, services: DomainServices, lang: 
     if problem is None:
         await query.answer(ok=True)
         return "ok"
-    await query.answer(ok=False, error_message=pt(f"precheckout_{problem}", lang))
+    await query.answer(ok=False, error_message=t(PRECHECKOUT_REFUSALS[problem], lang))
     return problem
 
 
@@ -96,9 +101,10 @@ async def successful_payment(message: Message, services: DomainServices,
     if not await services.payments.claim_confirmation(paid.telegram_payment_charge_id):
         return "duplicate"
     end = outcome.payment.plan_end
-    key = "payment_thanks" if outcome.started else "payment_renewed"
-    await message.answer(pt(key, lang, amount=paid.total_amount,
-                            end=f"{end:%Y-%m-%d}" if end else "—"))
+    shown = end.strftime("%Y-%m-%d") if end else "—"
+    await message.answer(t("payment_thanks", lang, amount=paid.total_amount, end=shown)
+                         if outcome.started else
+                         t("payment_renewed", lang, amount=paid.total_amount, end=shown))
     if outcome.started:
         await send_invite(message.bot, services, user_ctx.user_id, lang)
     return "paid" if outcome.new else "redelivered"
@@ -106,14 +112,14 @@ async def successful_payment(message: Message, services: DomainServices,
 
 @router.message(Command("terms", "terminos"))
 async def terms(message: Message, services: DomainServices, lang: str) -> str:
-    await message.answer(pt("terms", lang, price=services.payments.price))
+    await message.answer(t("terms", lang, price=services.payments.price))
     return "ok"
 
 
 @router.message(Command("paysupport", "soporte"))
 async def paysupport(message: Message, state: FSMContext, lang: str) -> str:
     await state.set_state(PaySupport.waiting)
-    await message.answer(pt("paysupport_ask", lang))
+    await message.answer(t("paysupport_ask", lang))
     return "ok"
 
 
@@ -121,9 +127,9 @@ async def paysupport(message: Message, state: FSMContext, lang: str) -> str:
 async def support_message(message: Message, state: FSMContext, services: DomainServices,
                           user_ctx: UserContext, lang: str) -> str:
     if not message.text:
-        await message.answer(pt("paysupport_text_only", lang))
+        await message.answer(t("paysupport_text_only", lang))
         return "invalid"
     number = await services.payments.open_support_request(user_ctx.user_id, message.text)
     await state.clear()
-    await message.answer(pt("paysupport_done", lang, number=number))
+    await message.answer(t("paysupport_done", lang, number=number))
     return "ok"
