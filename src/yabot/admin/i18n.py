@@ -17,6 +17,16 @@ DOMAIN = "admin"
 __all__ = ["N_", "catalogs", "localized_environments", "pick_language", "translator"]
 
 
+# keys the templates build from a value (`_('source_' ~ source)`, ...), listed for extraction
+BUILT_IN_TEMPLATES = (
+    N_("source_reaction"), N_("source_story"), N_("source_daily_gift"), N_("source_mission"),
+    N_("source_achievement"), N_("source_trivia"), N_("source_purchase"),
+    N_("source_auction"), N_("source_other"),
+    N_("auction_status_open"), N_("auction_status_closed"),
+    N_("mission_active"), N_("mission_completed"), N_("mission_expired"),
+)
+
+
 @cache
 def catalogs() -> dict[str, gettext.GNUTranslations]:
     """The compiled es/en catalogs, read once per process on first use."""
