@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from yabot.admin.context import Operator, admin, checked_form, render
+from yabot.admin.i18n import N_
 from yabot.domain.errors import NotFoundError
 from yabot.services.payments.errors import GatewayUnavailableError, PaymentRefusedError
 
@@ -40,12 +41,12 @@ async def refund(request: Request, user_id: str, charge_id: str) -> Response:
     try:
         refunded = await ctx.domain.payments.refund(user_id, charge_id,
                                                     by=f"admin:{session.username}")
-        key, ok = ("refund_done" if refunded else "refund_again"), True
+        key, ok = (N_("refund_done") if refunded else N_("refund_again")), True
         if refunded:
             await ctx.accounts.audit(session.username, "refund", user_id, charge_id)
     except PaymentRefusedError as exc:
-        key, reason = "refund_refused", exc.reason
+        key, reason = N_("refund_refused"), exc.reason
     except GatewayUnavailableError:
-        key = "refund_no_bot"
+        key = N_("refund_no_bot")
     return render(request, "refund_result.html", status=200 if ok else 502, ok=ok,
                   message_key=key, reason=reason, user_id=user_id)
