@@ -13,10 +13,11 @@ from tests.unit.import_graph import Layering, findings, import_graph
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 # Lowest first. A module imports its own group or lower ones; api, admin and bot never
-# import each other. `content` is data (the demo story); `redis_clients` builds the Redis
+# import each other. `content` is data (the demo story), `locales` the gettext catalogs and
+# their loader (stdlib only); `redis_clients` builds the Redis
 # clients that the transport, security/ and the bot's FSM storage share.
 LAYERS = Layering(package="yabot", groups=(
-    ("domain", "content"),
+    ("domain", "content", "locales"),
     ("settings", "logs", "redis_clients"),
     ("storage",),
     ("events",),
