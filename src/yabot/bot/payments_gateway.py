@@ -18,22 +18,22 @@ ALREADY_REFUNDED = "CHARGE_ALREADY_REFUNDED"
 REMOVAL_NOTICES = {"expired": N_("removed_expired"), "cancelled": N_("removed_cancelled"),
                    "refunded": N_("removed_refunded"), "reconcile": N_("removed_reconcile")}
 
+# the menu of commands per language: (command, key of its description)
 COMMANDS: dict[str, list[tuple[str, str]]] = {
-    "es": [("start", "Empezar"), ("menu", "Menú principal"), ("historia", "Seguir la historia"),
-           ("besitos", "Tu saldo de besitos"), ("vip", "Hazte VIP con estrellas"),
-           ("terms", "Términos de venta"), ("paysupport", "Ayuda con un pago"),
-           ("help", "Ayuda")],
-    "en": [("start", "Start"), ("menu", "Main menu"), ("story", "Continue the story"),
-           ("besitos", "Your besitos balance"), ("vip", "Become VIP with Stars"),
-           ("terms", "Terms of sale"), ("paysupport", "Help with a payment"),
-           ("help", "Help")],
+    "es": [("start", N_("cmd_start")), ("menu", N_("cmd_menu")), ("historia", N_("cmd_story")),
+           ("besitos", N_("cmd_besitos")), ("vip", N_("cmd_vip")), ("terms", N_("cmd_terms")),
+           ("paysupport", N_("cmd_paysupport")), ("help", N_("cmd_help"))],
+    "en": [("start", N_("cmd_start")), ("menu", N_("cmd_menu")), ("story", N_("cmd_story")),
+           ("besitos", N_("cmd_besitos")), ("vip", N_("cmd_vip")), ("terms", N_("cmd_terms")),
+           ("paysupport", N_("cmd_paysupport")), ("help", N_("cmd_help"))],
 }
 
 
 async def set_commands(bot: Bot) -> None:
     """Spanish as the default list, English for users whose Telegram is in English."""
     for lang, commands in COMMANDS.items():
-        await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in commands],
+        await bot.set_my_commands([BotCommand(command=c, description=t(key, lang))
+                                   for c, key in commands],
                                   language_code=None if lang == "es" else lang)
     log.info("bot commands set", languages=list(COMMANDS))
 
