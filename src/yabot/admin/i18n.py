@@ -25,6 +25,7 @@ BUILT_IN_TEMPLATES = (
     N_("auction_status_open"), N_("auction_status_closed"),
     N_("mission_active"), N_("mission_completed"), N_("mission_expired"),
     N_("paid"), N_("refunded"),  # payments_table.html: _(pay.status)
+    N_("segment_all"), N_("segment_vip"), N_("segment_free"),  # broadcasts.html
 )
 
 
