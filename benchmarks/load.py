@@ -50,17 +50,19 @@ def pct(values: list[float], q: float) -> float:
 
 def generate(cfg: dict[str, Any]) -> tuple[dict[str, Any], tuple[float, float]]:
     """Run the load generator process; returns its records and its (CPU s, RSS MB)."""
-    proc = subprocess.Popen([sys.executable, str(HERE / "load_users.py"), json.dumps(cfg)],
-                            stdout=subprocess.PIPE)
-    cpu_rss = (0.0, 0.0)
-    while proc.poll() is None:
-        try:
-            cpu_rss = proc_sample(proc.pid)
-        except (FileNotFoundError, ProcessLookupError):
-            break
-        time.sleep(0.5)
-    out, _ = proc.communicate()
-    return json.loads(out), cpu_rss
+    with tempfile.TemporaryFile() as out:  # not a pipe: a big result would fill it and hang
+        proc = subprocess.Popen([sys.executable, str(HERE / "load_users.py"), json.dumps(cfg)],
+                                stdout=out)
+        cpu_rss = (0.0, 0.0)
+        while proc.poll() is None:
+            try:
+                cpu_rss = proc_sample(proc.pid)
+            except (FileNotFoundError, ProcessLookupError):
+                break
+            time.sleep(0.5)
+        proc.wait()
+        out.seek(0)
+        return json.loads(out.read()), cpu_rss
 
 
 def settle(sink: Sink, after: int, quiet: float = 2.0, limit: float = 30.0) -> list[list[Any]]:
