@@ -22,11 +22,10 @@ def add_admin_parser(sub: Any) -> None:
 
 
 async def admin_command(settings: Settings, args: argparse.Namespace) -> int:
-    from datetime import timedelta
-
     from yabot.core import open_stores
     from yabot.domain.errors import ConflictError, NotFoundError
-    from yabot.services.admin.accounts import AdminAccountService, check_credentials
+    from yabot.services.admin.accounts import check_credentials
+    from yabot.services.container import admin_account_service
 
     password = ""
     if args.admin_command == "add":
@@ -37,8 +36,7 @@ async def admin_command(settings: Settings, args: argparse.Namespace) -> int:
             print(f"admin add: {exc}", file=sys.stderr)
             return 2
     stores = await open_stores(settings, documents=False)
-    accounts = AdminAccountService(
-        db=stores.sql, session_ttl=timedelta(minutes=settings.admin.session_ttl_minutes))
+    accounts = admin_account_service(settings, stores.sql)
     try:
         if args.admin_command == "add":
             await accounts.add(args.username, password)

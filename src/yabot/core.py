@@ -17,9 +17,12 @@ from yabot.logs import get_logger
 from yabot.observability.health import HealthService
 from yabot.observability.metrics import Metrics, create_metrics
 from yabot.services.admin.operations import OperationsStatus
-from yabot.services.container import DomainServices, build_services
-from yabot.services.narrative.content import seed_default_content
-from yabot.services.users.activity import register_activity_subscriber
+from yabot.services.container import (
+    DomainServices,
+    build_services,
+    register_activity,
+    seed_default_content,
+)
 from yabot.settings import Settings
 from yabot.storage.manager import DatabaseManager, RetryPolicy
 
@@ -77,7 +80,7 @@ def build_core(settings: Settings, stores: DatabaseManager) -> Core:
     """The bus, the domain services and health over connected stores; nothing runs yet."""
     metrics = create_metrics()
     bus = create_event_bus(stores.sql, settings.redis, settings.events, metrics=metrics)
-    register_activity_subscriber(bus)
+    register_activity(bus)
     domain = build_services(settings=settings, stores=stores, bus=bus, metrics=metrics)
     health = HealthService()
     health.add_source(stores.health_check)

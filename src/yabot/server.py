@@ -17,7 +17,7 @@ from yabot.bot.console import ChatSession
 from yabot.bot.runtime import BotRuntime
 from yabot.core import Core, start_core, stop_core
 from yabot.logs import get_logger
-from yabot.services.workflow.scheduler import build_scheduler
+from yabot.services.container import build_scheduler, default_jobs
 from yabot.settings import Settings
 
 log = get_logger(__name__)
@@ -49,7 +49,7 @@ async def serve(settings: Settings) -> int:
     core = await start_core(settings)
     bot = _build_bot(settings, core)  # before bus.start(): its notifier subscribes
     await core.bus.start()
-    scheduler = build_scheduler(core.stores.sql, core.domain, core.bus)
+    scheduler = build_scheduler(core.stores.sql, default_jobs(core.domain, core.bus))
     await scheduler.start()  # after the bus: its jobs publish
     core.domain.coordinator.start()
     auth: Authenticator | None = None
@@ -62,7 +62,7 @@ async def serve(settings: Settings) -> int:
                          health_service=core.health, metrics=core.metrics,
                          extra_routers=bot.routers() if bot else ())
         panel = await build_admin_panel(settings=settings, domain=core.domain,
-                                        db=core.stores.sql, health=core.health)
+                                        health=core.health)
         app.mount("/admin", panel.app)
         config = uvicorn.Config(
             app, host=settings.api.host, port=settings.api.port, log_config=None,

@@ -28,7 +28,7 @@ from yabot.events.processor import ConsumerConfig
 from yabot.events.relay import RelayConfig
 from yabot.events.transports.base import OutgoingMessage, Transport
 from yabot.events.transports.memory import MemoryTransport
-from yabot.services.users.activity import register_activity_subscriber
+from yabot.services.container import register_activity
 from yabot.settings import RedisSettings
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.migrate import migrate
@@ -328,7 +328,7 @@ async def test_stop_finishes_in_flight_handlers(new_bus: BusFactory) -> None:
 
 async def test_activity_subscriber_records_last_activity(new_bus: BusFactory) -> None:
     bus = await new_bus()
-    register_activity_subscriber(bus)
+    register_activity(bus)
     async with bus.db.write() as conn:
         await conn.execute(user_profiles.insert().values(user_id="11", telegram_user_id=11))
     await bus.start()

@@ -48,14 +48,10 @@ ALLOWED = {
     # house-driver (events internals): the bus times publishes with observability's Metrics
     "upward: yabot.events.bus -> yabot.observability.metrics",
     "upward: yabot.events.factory -> yabot.observability.metrics",
-    # house-repos (services/): sagas use workflow's runner; importer and scheduler take
-    # the whole DomainServices
+    # house-repos (services/): sagas use workflow's crash checkpoint
     "upward: yabot.services.users.sagas -> yabot.services.workflow.workflows",
-    "upward: yabot.services.users.importer -> yabot.services.container",
-    "upward: yabot.services.workflow.scheduler -> yabot.services.container",
-    # bot/ and admin/ take a Database directly (issue 14, item 3); the bot's outgoing
-    # queue reads the messaging repository
-    "reach: yabot.admin.panel -> yabot.storage.sql.database",
+    # bot/ takes a Database directly (issue 14, item 3: the update path's inbox, issue 17);
+    # the bot's outgoing queue reads the messaging repository
     "reach: yabot.bot.inbox -> yabot.storage.sql.updates",
     "reach: yabot.bot.inbox_worker -> yabot.storage.sql.database",
     "reach: yabot.bot.inbox_worker -> yabot.storage.sql.updates",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import jinja2
 from fastapi import FastAPI, Request
@@ -38,11 +38,8 @@ from yabot.admin.routes import (
 from yabot.domain.errors import NotFoundError, StoreUnavailableError
 from yabot.observability.health import HealthService
 from yabot.security.auth_failures import FailureLimiter, create_failure_limiter
-from yabot.services.admin.accounts import AdminAccountService
-from yabot.services.admin.queries import AdminQueries
 from yabot.services.container import DomainServices
 from yabot.settings import Settings
-from yabot.storage.sql.database import Database
 
 # a brute force spread over many addresses still hits one account: at most this many
 # failures per operator name within the window, then that name is refused for the window
@@ -60,21 +57,20 @@ class AdminPanel:
         await self.context.account_limiter.aclose()
 
 
-async def build_admin_panel(*, settings: Settings, domain: DomainServices, db: Database,
+async def build_admin_panel(*, settings: Settings, domain: DomainServices,
                             health: HealthService, limiter: FailureLimiter | None = None,
                             account_limiter: FailureLimiter | None = None,
                             clock: Callable[[], datetime] | None = None,
                             prefix: str = "/admin") -> AdminPanel:
-    """Load (or generate once) the session key off the loop and build the sub-app."""
+    """Load (or generate once) the session key off the loop and build the sub-app.
+    `clock`: the accounts' clock (tests move time); the real one by default."""
     secret = settings.admin.session_secret
     key = (secret.get_secret_value().encode() if secret else await asyncio.to_thread(
         load_or_create_key, settings.storage.sqlite_database_path.parent))
-    accounts = AdminAccountService(
-        db=db, session_ttl=timedelta(minutes=settings.admin.session_ttl_minutes),
-        clock=clock or (lambda: datetime.now(UTC)))
+    accounts = domain.admin_accounts if clock is None else domain.admin_accounts.with_clock(clock)
     templates = await asyncio.to_thread(localized_environments, jinja2.PackageLoader(
         "yabot.admin", "templates"), {"when": _when})
-    ctx = AdminContext(domain=domain, accounts=accounts, queries=AdminQueries(db=db),
+    ctx = AdminContext(domain=domain, accounts=accounts, queries=domain.admin_queries,
                        health=health, limiter=limiter or create_failure_limiter(settings.redis),
                        account_limiter=account_limiter or create_failure_limiter(
                            settings.redis, limit=ACCOUNT_FAIL_LIMIT, window=ACCOUNT_WINDOW),

@@ -12,3 +12,8 @@ def utcnow() -> datetime:
 def as_utc(value: datetime) -> datetime:
     """Drivers hand back naive datetimes (SQLite) or other zones: make them aware UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def as_utc_or_none(value: datetime | None) -> datetime | None:
+    """`as_utc` for a column that may be empty."""
+    return None if value is None else as_utc(value)

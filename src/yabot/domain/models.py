@@ -1,4 +1,4 @@
-"""Document shapes (seed design): users, narrative fragments and items."""
+"""Document shapes (seed design): users, narrative fragments and items; content-pack hints."""
 
 from __future__ import annotations
 
@@ -82,3 +82,14 @@ class Item(_Doc):
     vip_only: bool = False
     description: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Hint(BaseModel):
+    """A content-pack hint: unlocked when the user's besitos balance reaches `threshold`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    hint_id: str = Field(min_length=1)
+    fragment_id: str = Field(min_length=1)
+    threshold: int = Field(gt=0)
+    text: str | None = None

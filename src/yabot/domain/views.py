@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -101,3 +102,58 @@ class ChoiceOutcome(View):
     vip_denied: bool = False
     denied_fragment_id: str | None = None
     hints_unlocked: list[str] = Field(default_factory=list)
+
+
+# --- sagas and the admin panel: plain rows the stores hand back -------------------------
+@dataclass(frozen=True, kw_only=True)
+class WorkflowRow:
+    """One open saga (`workflows` table), keyed by kind and user."""
+
+    kind: str
+    user_id: str
+    state: str
+    data: str
+    attempts: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperatorSession:
+    username: str
+    csrf_token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditEntry:
+    id: int
+    username: str
+    action: str
+    target: str | None
+    detail: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class Totals:
+    users: int
+    new_today: int
+    active_vip: int
+    besitos: int
+    dead_letters: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserRow:
+    user_id: str
+    username: str | None
+    first_name: str | None
+    registration_date: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventRow:
+    event_id: str
+    event_type: str
+    user_id: str | None
+    timestamp: datetime
+    payload: str  # compact JSON, shortened

@@ -96,7 +96,7 @@ async def open_panel(storage: StorageSettings, *, base_url: str = "http://panel.
     auth = await build_authenticator(settings)
     clock = FakeClock()
     panel = await build_admin_panel(settings=settings, domain=services.domain,
-                                    db=services.stores.sql, health=services.health,
+                                    health=services.health,
                                     limiter=MemoryFailureLimiter(limit=FAIL_LIMIT),
                                     account_limiter=MemoryFailureLimiter(
                                         limit=ACCOUNT_FAIL_LIMIT, window=900),

@@ -12,22 +12,29 @@ from yabot.domain.errors import ConflictError, NotFoundError
 from yabot.services.admin.accounts import AdminAccountService
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.migrate import migrate
+from yabot.storage.sql.repositories.admin_accounts import AdminAccountRepository
 from yabot.storage.sql.tables import admin_accounts, admin_sessions
 
 PASSWORD = "twelve chars ok"
+
+
+def _db(accounts: AdminAccountService) -> Database:
+    """The relational store behind the service (to look at the rows themselves)."""
+    assert isinstance(accounts.store, AdminAccountRepository)
+    return accounts.store.db
 
 
 @pytest.fixture
 async def accounts(relational_url: str) -> AsyncIterator[AdminAccountService]:
     db = Database(relational_url)
     await migrate(db)
-    yield AdminAccountService(db=db, session_ttl=timedelta(minutes=5))
+    yield AdminAccountService(store=AdminAccountRepository(db), session_ttl=timedelta(minutes=5))
     await db.dispose()
 
 
 async def test_passwords_are_stored_as_argon2_hashes(accounts: AdminAccountService) -> None:
     await accounts.add("ops", PASSWORD)
-    async with accounts.db.read() as conn:
+    async with _db(accounts).read() as conn:
         stored = (await conn.execute(sa.select(admin_accounts.c.password_hash))).scalar_one()
     assert stored.startswith("$argon2") and PASSWORD not in stored
     assert await accounts.verify("ops", PASSWORD)
@@ -42,7 +49,7 @@ async def test_sessions_store_only_a_digest_and_end_with_the_operator(
     await accounts.add("ops", PASSWORD)
     token, session = await accounts.open_session("ops")
     assert (await accounts.session(token)) == session
-    async with accounts.db.read() as conn:
+    async with _db(accounts).read() as conn:
         ids = (await conn.execute(sa.select(admin_sessions.c.id))).scalars().all()
     assert token not in ids and len(ids) == 1
     assert await accounts.session("other") is None

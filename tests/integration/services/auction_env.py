@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from tests.integration.services.ledger_env import Env
 from yabot.domain.clock import utcnow
+from yabot.services.container import besitos_service
 from yabot.services.economy.auctions import AuctionService
 from yabot.services.wallet.holds import HoldService
 from yabot.services.wallet.service import BesitosService
@@ -80,7 +81,7 @@ class AuctionStack:
 
 
 def auction_stack(env: Env) -> AuctionStack:
-    besitos = BesitosService(stores=env.stores, bus=env.bus)
+    besitos = besitos_service(env.stores, env.bus)
     holds = HoldService(store=HoldRepository(env.stores.sql), besitos=besitos)
     return AuctionStack(env=env, besitos=besitos, holds=holds, auctions=AuctionService(
         store=AuctionRepository(env.stores.sql), holds=holds,

@@ -16,6 +16,7 @@ from yabot.events.bus import BusConfig, EventBus
 from yabot.events.processor import ConsumerConfig
 from yabot.events.relay import RelayConfig
 from yabot.events.transports.memory import MemoryTransport
+from yabot.services.container import subscription_service, user_service
 from yabot.services.subscriptions.service import SubscriptionService
 from yabot.services.users.service import UserService
 from yabot.settings import StorageSettings
@@ -63,9 +64,9 @@ async def build_stack(settings: StorageSettings) -> Stack:
     await stores.connect_all()
     await stores.migrate()
     bus = EventBus(stores.sql, MemoryTransport(partitions=4), FAST)
-    subs = SubscriptionService(stores=stores, bus=bus)
+    subs = subscription_service(stores, bus)
     return Stack(stores=stores, bus=bus, subscriptions=subs,
-                 users=UserService(stores=stores, bus=bus, subscriptions=subs))
+                 users=user_service(stores, bus, subs))
 
 
 STORES = ["embedded", pytest.param("postgres", marks=pytest.mark.postgres),

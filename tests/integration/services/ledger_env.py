@@ -16,7 +16,7 @@ from yabot.events.processor import ConsumerConfig
 from yabot.events.relay import RelayConfig
 from yabot.events.transports.base import Transport
 from yabot.events.transports.memory import MemoryTransport
-from yabot.services.narrative.content import seed_default_content
+from yabot.services.container import besitos_service, narrative_service
 from yabot.services.wallet.service import BesitosService
 from yabot.storage.documents.embedded import EmbeddedDocumentStore
 from yabot.storage.manager import DatabaseManager
@@ -60,8 +60,9 @@ async def build_env(sql_url: str, doc_path: Path, transport: Transport | None = 
     stores = DatabaseManager(db, docs, extra=extra)
     await stores.connect_all()
     await stores.migrate()
-    await seed_default_content(stores)
-    return Env(stores=stores, bus=EventBus(db, transport or MemoryTransport(partitions=4), FAST))
+    bus = EventBus(db, transport or MemoryTransport(partitions=4), FAST)
+    await narrative_service(stores, bus).seed_default_content()
+    return Env(stores=stores, bus=bus)
 
 
 @pytest.fixture
@@ -88,4 +89,4 @@ async def env(make_env: EnvFactory) -> Env:
 
 @pytest.fixture
 def besitos(env: Env) -> BesitosService:
-    return BesitosService(stores=env.stores, bus=env.bus)
+    return besitos_service(env.stores, env.bus)

@@ -18,7 +18,8 @@ import sqlalchemy as sa
 
 from yabot.core import start_core, stop_core
 from yabot.logs import configure_logging
-from yabot.services.workflow.scheduler import Job, Scheduler, default_jobs
+from yabot.services.container import build_scheduler, default_jobs
+from yabot.services.workflow.scheduler import Job
 from yabot.settings import load_settings
 
 md = sa.MetaData()
@@ -44,7 +45,7 @@ async def main(tick: float) -> int:
             return result
         return Job(name=job.name, interval=job.interval, run=run)
 
-    scheduler = Scheduler(db, [counted(j) for j in default_jobs(services.domain,
+    scheduler = build_scheduler(db, [counted(j) for j in default_jobs(services.domain,
                                                                   services.bus)],
                           tick=tick, lease_ttl=1.0)
     stop = asyncio.Event()

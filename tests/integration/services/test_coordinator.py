@@ -15,8 +15,12 @@ from tests.integration.services.ledger_env import Env, EnvFactory
 from yabot.domain.events import ReactionDetected, ReactionDetectedPayload
 from yabot.events.transports.base import OutgoingMessage, Transport
 from yabot.events.transports.memory import MemoryTransport
-from yabot.services.narrative.service import NarrativeService
-from yabot.services.subscriptions.service import SubscriptionService
+from yabot.services.container import (
+    besitos_service,
+    coordinator_service,
+    narrative_service,
+    subscription_service,
+)
 from yabot.services.wallet.service import BesitosService
 from yabot.services.workflow.coordinator import CoordinatorService
 from yabot.settings import RedisSettings
@@ -26,11 +30,11 @@ CHAIN = ("reaction_detected", "besitos_awarded", "narrative_hint_unlocked")
 
 
 def coordinator_for(env: Env, reward: int = 1) -> CoordinatorService:
-    subs = SubscriptionService(stores=env.stores, bus=env.bus)
-    besitos = BesitosService(stores=env.stores, bus=env.bus)
-    narrative = NarrativeService(stores=env.stores, bus=env.bus, subscriptions=subs)
-    return CoordinatorService(stores=env.stores, bus=env.bus, besitos=besitos,
-                              narrative=narrative, subscriptions=subs, reaction_reward=reward)
+    subs = subscription_service(env.stores, env.bus)
+    besitos = besitos_service(env.stores, env.bus)
+    narrative = narrative_service(env.stores, env.bus, subs)
+    return coordinator_service(env.stores, env.bus, besitos=besitos, narrative=narrative,
+                               subscriptions=subs, reaction_reward=reward)
 
 
 async def wait_for(check: Callable[[], object], timeout: float = 20.0) -> None:

@@ -11,10 +11,8 @@ import sqlalchemy as sa
 from tests.integration.services.economy_env import build_econ
 from tests.integration.services.ledger_env import Env
 from tests.integration.services.test_coordinator import wait_for
-from yabot.services.narrative.item_effects import register_item_effects
-from yabot.services.narrative.service import NarrativeService
-from yabot.services.subscriptions.service import SubscriptionService
-from yabot.services.workflow.coordinator import CoordinatorService
+from yabot.services.container import coordinator_service, narrative_service, subscription_service
+from yabot.services.narrative.item_effects import ItemEffects
 from yabot.settings import EconomySettings
 from yabot.storage.sql.tables import event_log, hint_unlocks
 from yabot.storage.sql.tables_economy import user_missions
@@ -29,8 +27,7 @@ async def _types(env: Env, user: str) -> list[str]:
 
 
 async def test_progress_events_with_the_choice(env: Env) -> None:
-    narrative = NarrativeService(stores=env.stores, bus=env.bus,
-                                 subscriptions=SubscriptionService(stores=env.stores, bus=env.bus))
+    narrative = narrative_service(env.stores, env.bus)
     await env.add_user("201")
     await narrative.start("201")
     for choice in ("choice_b", "choice_inn", "choice_cellar", "choice_cellar_out"):
@@ -54,9 +51,9 @@ async def test_progress_events_with_the_choice(env: Env) -> None:
 
 async def test_an_item_opens_a_vip_fragment_and_reveals_a_hint(env: Env) -> None:
     econ = build_econ(env)
-    subs = SubscriptionService(stores=env.stores, bus=env.bus)
-    narrative = NarrativeService(stores=env.stores, bus=env.bus, subscriptions=subs)
-    register_item_effects(env.bus)
+    subs = subscription_service(env.stores, env.bus)
+    narrative = narrative_service(env.stores, env.bus, subs)
+    ItemEffects(hints=narrative.hints, story=narrative.story).register(env.bus)
     await env.add_user("202")
     await econ.besitos.award("202", 30, "seed", "seed-202")
     await econ.economy.shop.purchase("202", "key_001", "k1")
@@ -79,8 +76,7 @@ async def test_an_item_opens_a_vip_fragment_and_reveals_a_hint(env: Env) -> None
 
 
 async def test_loading_a_pack_publishes_what_changed(env: Env) -> None:
-    narrative = NarrativeService(stores=env.stores, bus=env.bus,
-                                 subscriptions=SubscriptionService(stores=env.stores, bus=env.bus))
+    narrative = narrative_service(env.stores, env.bus)
     pack = ("fragments:\n  - {fragment_id: forest_001, title: Otro, content: x}\n"
             "  - {fragment_id: new_001, title: Nuevo, content: y}\n"
             "trivia:\n  - {question_id: q_new, question: '¿Sí?', options: [a, b], answer: 0}\n")
@@ -96,11 +92,11 @@ async def test_loading_a_pack_publishes_what_changed(env: Env) -> None:
 
 
 async def test_reaction_cap_and_vip_multiplier(env: Env) -> None:
-    subs = SubscriptionService(stores=env.stores, bus=env.bus)
+    subs = subscription_service(env.stores, env.bus)
     econ = build_econ(env)
-    narrative = NarrativeService(stores=env.stores, bus=env.bus, subscriptions=subs)
-    coordinator = CoordinatorService(
-        stores=env.stores, bus=env.bus, besitos=econ.besitos, narrative=narrative,
+    narrative = narrative_service(env.stores, env.bus, subs)
+    coordinator = coordinator_service(
+        env.stores, env.bus, besitos=econ.besitos, narrative=narrative,
         subscriptions=subs, reaction_reward=1,
         economy=EconomySettings(reaction_daily_cap=3, vip_besitos_multiplier=2))
     coordinator.register()

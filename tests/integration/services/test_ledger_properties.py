@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from tests.integration.services.ledger_env import Env, EnvFactory, build_env
 from yabot.domain.errors import ConflictError, InsufficientFundsError
+from yabot.services.container import besitos_service
 from yabot.services.wallet.service import BesitosService
 from yabot.storage.sql.tables import besitos_ledger, event_log, wallets
 
@@ -109,7 +110,7 @@ def test_ledger_matches_model(ledger_env: tuple[asyncio.AbstractEventLoop, Env],
     loop, env = ledger_env
     n = next(_examples)
     users = [str(n * 10 + i) for i in range(3)]
-    besitos = BesitosService(stores=env.stores, bus=env.bus)
+    besitos = besitos_service(env.stores, env.bus)
 
     async def scenario() -> None:
         for user in users:
@@ -126,7 +127,7 @@ def test_ledger_matches_model(ledger_env: tuple[asyncio.AbstractEventLoop, Env],
 
 
 async def _concurrent_spends(env: Env) -> None:
-    besitos = BesitosService(stores=env.stores, bus=env.bus)
+    besitos = besitos_service(env.stores, env.bus)
     await env.add_user("5")
     await besitos.award("5", 300, "seed", "seed")
     results = await asyncio.gather(*(besitos.spend("5", 1, "shop", f"spend-{i}")

@@ -11,14 +11,13 @@ import sqlalchemy as sa
 from tests.integration.services.ledger_env import Env, EnvFactory
 from yabot.domain.errors import InvalidChoiceError, NotFoundError, VipRequiredError
 from yabot.events.bus import EventBus
+from yabot.services.container import narrative_service, subscription_service
 from yabot.services.narrative.service import NarrativeService
-from yabot.services.subscriptions.service import SubscriptionService
 from yabot.storage.sql.tables import event_log
 
 
 def narrative_for(env: Env) -> NarrativeService:
-    subs = SubscriptionService(stores=env.stores, bus=env.bus)
-    return NarrativeService(stores=env.stores, bus=env.bus, subscriptions=subs)
+    return narrative_service(env.stores, env.bus)
 
 
 async def _logged(env: Env, event_type: str) -> list[dict[str, object]]:
@@ -73,7 +72,7 @@ async def test_start_resets_current(env: Env) -> None:
 
 
 async def _grant_vip(bus: EventBus, env: Env, user_id: str) -> None:
-    subs = SubscriptionService(stores=env.stores, bus=bus)
+    subs = subscription_service(env.stores, bus)
     await subs.set_plan(user_id, "vip", datetime.now(UTC) + timedelta(days=30))
 
 

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 
 from tests.integration.services.conftest import Stack
 from yabot.domain.views import TelegramUser
-from yabot.services.workflow.scheduler import Job, Scheduler
+from yabot.services.container import build_scheduler
+from yabot.services.workflow.scheduler import Job
 from yabot.storage.sql.tables import scheduled_jobs, subscriptions
 
 WORKER = Path(__file__).with_name("scheduler_worker.py")
@@ -39,11 +40,11 @@ def _counter(runs: list[str], name: str, interval: float = 3600) -> Job:
 async def test_a_slot_is_claimed_once_and_survives_restarts(stack: Stack) -> None:
     runs: list[str] = []
     db = stack.stores.sql
-    first = Scheduler(db, [_counter(runs, "a"), _counter(runs, "b")])
-    second = Scheduler(db, [_counter(runs, "a"), _counter(runs, "b")])
+    first = build_scheduler(db, [_counter(runs, "a"), _counter(runs, "b")])
+    second = build_scheduler(db, [_counter(runs, "a"), _counter(runs, "b")])
     ran = await asyncio.gather(first.run_due(), second.run_due())
     assert sorted(runs) == ["a", "b"] and sorted(ran[0] + ran[1]) == ["a", "b"]
-    restarted = Scheduler(db, [_counter(runs, "a"), _counter(runs, "b")])  # a new process
+    restarted = build_scheduler(db, [_counter(runs, "a"), _counter(runs, "b")])  # a new process
     assert await restarted.run_due() == [] and len(runs) == 2
     async with db.write() as conn:  # the interval passes
         await conn.execute(scheduled_jobs.update().where(scheduled_jobs.c.name == "a")
@@ -60,7 +61,7 @@ async def test_a_failing_job_is_recorded_and_others_run(stack: Stack) -> None:
     async def boom() -> None:
         raise RuntimeError("nope")
     runs: list[str] = []
-    sched = Scheduler(stack.stores.sql, [Job(name="bad", interval=60, run=boom),
+    sched = build_scheduler(stack.stores.sql, [Job(name="bad", interval=60, run=boom),
                                          _counter(runs, "good")])
     assert await sched.run_due() == ["bad", "good"]
     async with stack.stores.sql.read() as conn:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from yabot.services.subscriptions.service import as_utc, subscription_view
+from yabot.domain.clock import as_utc
+from yabot.services.subscriptions.service import subscription_view
 from yabot.storage.sql.profiles import SubscriptionRecord
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)

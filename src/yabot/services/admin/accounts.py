@@ -12,16 +12,23 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from yabot.domain.clock import utcnow
 from yabot.domain.errors import ConflictError, NotFoundError
-from yabot.storage.sql.database import Database
-from yabot.storage.sql.tables import admin_accounts, admin_audit, admin_sessions
+from yabot.domain.views import AuditEntry, OperatorSession
+from yabot.services.admin.ports import AccountStore
+
+__all__ = [
+    "USERNAME",
+    "AdminAccountService",
+    "AuditEntry",
+    "OperatorSession",
+    "check_credentials",
+]
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
@@ -29,16 +36,8 @@ USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 Clock = Callable[[], datetime]
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def check_credentials(username: str, password: str) -> None:
@@ -51,27 +50,10 @@ def check_credentials(username: str, password: str) -> None:
         raise ValueError(f"password: at most {MAX_PASSWORD} characters")
 
 
-@dataclass(frozen=True, kw_only=True)
-class OperatorSession:
-    username: str
-    csrf_token: str
-    expires_at: datetime
-
-
-@dataclass(frozen=True, kw_only=True)
-class AuditEntry:
-    id: int
-    username: str
-    action: str
-    target: str | None
-    detail: str | None
-    created_at: datetime
-
-
 class AdminAccountService:
-    def __init__(self, *, db: Database, session_ttl: timedelta,
-                 clock: Clock = _utc_now) -> None:
-        self.db, self.session_ttl, self.clock = db, session_ttl, clock
+    def __init__(self, *, store: AccountStore, session_ttl: timedelta,
+                 clock: Clock = utcnow) -> None:
+        self.store, self.session_ttl, self.clock = store, session_ttl, clock
         self._hasher = PasswordHasher()
         self._dummy: str | None = None  # verified for unknown users: same cost either way
 
@@ -79,31 +61,19 @@ class AdminAccountService:
         """Create an operator; ValueError for a bad name/password, ConflictError if taken."""
         check_credentials(username, password)
         hashed = await asyncio.to_thread(self._hasher.hash, password)
-        async with self.db.write() as conn:
-            taken = await conn.execute(sa.select(admin_accounts.c.username)
-                                       .where(admin_accounts.c.username == username))
-            if taken.first() is not None:
-                raise ConflictError(f"operator {username!r} already exists")
-            await conn.execute(admin_accounts.insert().values(
-                username=username, password_hash=hashed, created_at=self.clock()))
+        if not await self.store.add(username, hashed, self.clock()):
+            raise ConflictError(f"operator {username!r} already exists")
 
     async def remove(self, username: str) -> None:
         """Delete an operator and its sessions; NotFoundError("operator")."""
-        async with self.db.write() as conn:
-            await conn.execute(admin_sessions.delete()
-                               .where(admin_sessions.c.username == username))
-            gone = await conn.execute(admin_accounts.delete()
-                                      .where(admin_accounts.c.username == username))
-            if gone.rowcount == 0:
-                raise NotFoundError("operator", username)
+        if not await self.store.remove(username):
+            raise NotFoundError("operator", username)
 
     async def verify(self, username: str, password: str) -> bool:
         """True when the operator exists and the password matches."""
         if len(password) > MAX_PASSWORD:
             return False
-        async with self.db.read() as conn:
-            stored = (await conn.execute(sa.select(admin_accounts.c.password_hash).where(
-                admin_accounts.c.username == username))).scalar()
+        stored = await self.store.password_hash(username)
         if stored is None:  # spend the same time as for a wrong password
             if self._dummy is None:
                 self._dummy = await asyncio.to_thread(self._hasher.hash, secrets.token_hex(8))
@@ -122,44 +92,30 @@ class AdminAccountService:
         token, now = secrets.token_urlsafe(32), self.clock()
         session = OperatorSession(username=username, csrf_token=secrets.token_urlsafe(32),
                                   expires_at=now + self.session_ttl)
-        async with self.db.write() as conn:
-            await conn.execute(admin_sessions.delete().where(admin_sessions.c.expires_at < now))
-            await conn.execute(admin_sessions.insert().values(
-                id=_digest(token), username=username, csrf_token=session.csrf_token,
-                created_at=now, expires_at=session.expires_at))
+        await self.store.open_session(_digest(token), session, now)
         return token, session
 
     async def session(self, token: str) -> OperatorSession | None:
         """The live session of a token; None when unknown, expired or its operator gone."""
-        query = sa.select(admin_sessions).where(admin_sessions.c.id == _digest(token))
-        async with self.db.read() as conn:
-            row = (await conn.execute(query)).mappings().first()
-        if row is None or _utc(row["expires_at"]) <= self.clock():
+        session = await self.store.session(_digest(token))
+        if session is None or session.expires_at <= self.clock():
             return None
-        return OperatorSession(username=row["username"], csrf_token=row["csrf_token"],
-                               expires_at=_utc(row["expires_at"]))
+        return session
 
     async def close_session(self, token: str) -> None:
-        async with self.db.write() as conn:
-            await conn.execute(admin_sessions.delete()
-                               .where(admin_sessions.c.id == _digest(token)))
+        await self.store.close_session(_digest(token))
 
     async def audit(self, username: str, action: str, target: str | None = None,
                     detail: str | None = None) -> None:
         """Record an operator action (who, what, on what, when)."""
-        async with self.db.write() as conn:
-            await conn.execute(admin_audit.insert().values(
-                username=username, action=action, target=target,
-                detail=detail[:500] if detail else detail, created_at=self.clock()))
+        await self.store.audit(username, action, target,
+                               detail[:500] if detail else detail, self.clock())
 
     async def recent_audit(self, *, target: str | None = None,
                            limit: int = 20) -> list[AuditEntry]:
         """Newest first; only the actions on `target` when given."""
-        query = sa.select(admin_audit).order_by(admin_audit.c.id.desc()).limit(limit)
-        if target is not None:
-            query = query.where(admin_audit.c.target == target)
-        async with self.db.read() as conn:
-            rows = (await conn.execute(query)).mappings().all()
-        return [AuditEntry(id=r["id"], username=r["username"], action=r["action"],
-                           target=r["target"], detail=r["detail"],
-                           created_at=_utc(r["created_at"])) for r in rows]
+        return await self.store.recent_audit(target, limit)
+
+    def with_clock(self, clock: Clock) -> AdminAccountService:
+        """The same accounts read with another clock (the panel's tests move time)."""
+        return AdminAccountService(store=self.store, session_ttl=self.session_ttl, clock=clock)

@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from yabot.domain.errors import ConflictError, NotFoundError
 from yabot.events.dead_letter_queue import DeadLetterRow, list_dead_letters, replay_dead_letters
+from yabot.services.admin.ports import DeadLetterStore
 from yabot.storage.sql.database import Database
-from yabot.storage.sql.tables import dead_letters
 
 
 class DeadLetterService:
-    def __init__(self, *, db: Database) -> None:
-        self.db = db
+    def __init__(self, *, db: Database, store: DeadLetterStore) -> None:
+        """`db` is handed to the event bus's own dead-letter queue (list, replay)."""
+        self.db, self.store = db, store
 
     async def list(self, *, include_replayed: bool = False,
                    limit: int = 100) -> list[DeadLetterRow]:
@@ -23,16 +22,11 @@ class DeadLetterService:
 
     async def pending_count(self) -> int:
         """Dead letters not yet replayed (the `yabot_dead_letters` gauge, health)."""
-        query = (sa.select(sa.func.count()).select_from(dead_letters)
-                 .where(dead_letters.c.replayed_at.is_(None)))
-        async with self.db.read() as conn:
-            return int((await conn.execute(query)).scalar_one())
+        return await self.store.pending_count()
 
     async def get(self, dead_letter_id: int) -> DeadLetterRow:
         """NotFoundError("dead_letter") for an unknown id."""
-        query = sa.select(dead_letters).where(dead_letters.c.id == dead_letter_id)
-        async with self.db.read() as conn:
-            row = (await conn.execute(query)).mappings().first()
+        row = await self.store.find(dead_letter_id)
         if row is None:
             raise NotFoundError("dead_letter", str(dead_letter_id))
         return DeadLetterRow(**{k: row[k] for k in DeadLetterRow.__dataclass_fields__})

@@ -1,4 +1,4 @@
-"""Narrative content packs (YAML or JSON): validation and loading, all or nothing.
+"""Narrative content packs (YAML or JSON): parsing and validation (the service loads them).
 
 A pack has `fragments`, `items` and `hints` (`{hint_id, fragment_id, threshold, text}`:
 unlocked when the user's besitos balance reaches `threshold`), and the economy's sections
@@ -19,22 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from yabot.domain.economy import Achievement, Level, Mission, TriviaQuestion
 from yabot.domain.errors import ContentError
-from yabot.domain.models import Item, NarrativeFragment
-from yabot.events.handler_context import Publisher
-from yabot.logs import get_logger
-from yabot.services.narrative import doc_tx, hints_sql, pack_sections
-from yabot.storage.manager import DatabaseManager
-
-log = get_logger(__name__)
-
-
-class Hint(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    hint_id: str = Field(min_length=1)
-    fragment_id: str = Field(min_length=1)
-    threshold: int = Field(gt=0)
-    text: str | None = None
+from yabot.domain.events import ContentPublished
+from yabot.domain.models import Hint, Item, NarrativeFragment
+from yabot.services.narrative import pack_sections
+from yabot.services.narrative.ports import StoryStore
+from yabot.storage.documents.base import DocumentStore
 
 
 class ContentPack(BaseModel):
@@ -123,70 +112,33 @@ def check_pack(pack: ContentPack, *, source: str, stored: set[str],
     return problems
 
 
-async def stored_fragment_ids(stores: DatabaseManager) -> set[str]:
+async def stored_fragment_ids(documents: DocumentStore) -> set[str]:
     ids: set[str] = set()
     page, offset = 500, 0
-    while batch := await stores.documents.fragments.list(limit=page, offset=offset):
+    while batch := await documents.fragments.list(limit=page, offset=offset):
         ids.update(f.fragment_id for f in batch)
         offset += page
     return ids
 
 
-async def _published(stores: DatabaseManager, pack: ContentPack, source: str) -> Any:
-    """The `content_published` event of this load: what is new and what changed."""
+async def published_event(documents: DocumentStore, story: StoryStore, pack: ContentPack,
+                          source: str) -> ContentPublished:
+    """The `content_published` event of loading `pack`: what is new and what changed."""
     async def docs(get: Any, ids: list[str]) -> dict[str, str]:
         found = {i: await get(i) for i in ids}
         return {i: pack_sections.dump_entry(d) for i, d in found.items() if d is not None}
-    fragments = await docs(stores.documents.fragments.get, [f.fragment_id for f in pack.fragments])
-    items = await docs(stores.documents.items.get, [i.item_id for i in pack.items])
-    async with stores.sql.read() as conn:
-        hints, sections = await pack_sections.stored_state(conn)
+    fragments = await docs(documents.fragments.get, [f.fragment_id for f in pack.fragments])
+    items = await docs(documents.items.get, [i.item_id for i in pack.items])
+    hints, sections = await story.stored_state()
     added, changed = pack_sections.diff_pack(pack, fragments=fragments, items=items,
                                              hints=hints, sections=sections)
     return pack_sections.published(source, added, changed)
 
 
-async def stored_hint_ids(stores: DatabaseManager) -> set[str]:
-    async with stores.sql.read() as conn:
-        return set((await pack_sections.stored_state(conn))[0])
-
-
-async def load_pack(stores: DatabaseManager, pack: ContentPack, *,
-                    source: str = "<pack>") -> tuple[int, int]:
-    """Write a checked pack. On the embedded default everything is one commit; with
-    separate stores hints and sections commit first (with `content_published`), then
-    documents are upserted (re-running completes an interrupted load: all are upserts)."""
-    event = await _published(stores, pack, source)
-    if doc_tx.shares_sql(stores):
-        async with stores.sql.write() as conn:
-            await hints_sql.upsert_hints(conn, pack.hints)
-            await pack_sections.store_sections(conn, pack)
-            await Publisher(conn=conn).publish(event)
-            for fragment in pack.fragments:
-                await doc_tx.upsert(conn, "narrative_fragments", fragment.fragment_id, fragment)
-            for item in pack.items:
-                await doc_tx.upsert(conn, "items", item.item_id, item)
-    else:
-        async with stores.sql.write() as conn:
-            await hints_sql.upsert_hints(conn, pack.hints)
-            await pack_sections.store_sections(conn, pack)
-            await Publisher(conn=conn).publish(event)
-        for fragment in pack.fragments:
-            await stores.documents.fragments.upsert(fragment)
-        for item in pack.items:
-            await stores.documents.items.upsert(item)
-    return len(pack.fragments), len(pack.items)
+async def stored_hint_ids(story: StoryStore) -> set[str]:
+    return set((await story.stored_state())[0])
 
 
 def default_pack() -> ContentPack:
     raw = resources.files("yabot.content").joinpath("default_story.yaml").read_text("utf-8")
     return parse_pack(raw, source="default_story.yaml")
-
-
-async def seed_default_content(stores: DatabaseManager) -> bool:
-    """Load the demo story on first start (when the store has no fragment yet)."""
-    if await stores.documents.fragments.list(limit=1):
-        return False
-    fragments, items = await load_pack(stores, default_pack(), source="default_story.yaml")
-    log.info("demo content loaded", fragments=fragments, items=items)
-    return True

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.events import EVENT_TYPES, ContentPublished, ContentPublishedPayload
 from yabot.storage.sql.repositories import economy_content as repo
@@ -93,19 +92,13 @@ def dump_entry(model: BaseModel) -> str:
     return repo.dump(_json(model))
 
 
-async def store_sections(conn: AsyncConnection, pack: ContentPack) -> None:
-    for kind in repo.SECTION_KINDS:
-        key = _IDS[kind][1]
-        await repo.upsert_section(conn, kind, [(getattr(e, key), _json(e))
-                                               for e in getattr(pack, kind)])
+def section_rows(pack: ContentPack) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """Per section kind, the (id, JSON) rows a load stores."""
+    return {kind: [(getattr(e, _IDS[kind][1]), _json(e)) for e in getattr(pack, kind)]
+            for kind in repo.SECTION_KINDS}
 
 
 def published(source: str, added: dict[str, list[str]],
               changed: dict[str, list[str]]) -> ContentPublished:
     return ContentPublished(payload=ContentPublishedPayload(source=source, added=added,
                                                             changed=changed))
-
-
-async def stored_state(conn: AsyncConnection) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
-    """(hints, sections) as stored: id -> JSON."""
-    return await repo.stored_hints(conn), await repo.stored_sections(conn)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from yabot.domain.errors import ContentError, InvalidChoiceError, NotFoundError, VipRequiredError
 from yabot.domain.events import (
     BaseEvent,
@@ -24,17 +22,20 @@ from yabot.domain.events import (
     VipAccessGranted,
     VipAccessPayload,
 )
-from yabot.domain.models import ChoiceMade, NarrativeFragment, NarrativeProgress, UserDocument
+from yabot.domain.models import Hint, NarrativeFragment, UserDocument
 from yabot.domain.views import ChoiceOutcome
 from yabot.events.bus import EventBus
 from yabot.events.handler_context import HandlerContext, Publisher
 from yabot.events.sequencing import publish_sequenced
+from yabot.logs import get_logger
 from yabot.observability.metrics import Metrics, db_operation
-from yabot.services.narrative import content, doc_tx, hints_sql, progress_events
+from yabot.services.narrative import content, pack_sections, progress_events
+from yabot.services.narrative.ports import HintStore, SharedDocuments, StoryStore
+from yabot.services.narrative.progress_events import advance
 from yabot.services.subscriptions.service import SubscriptionService
-from yabot.storage.manager import DatabaseManager
-from yabot.storage.sql.tables import narrative_hints
+from yabot.storage.documents.base import DocumentStore
 
+log = get_logger(__name__)
 START_FRAGMENT = "fragment_001"
 PROGRESS_GROUP = "narrative-progress"
 
@@ -43,26 +44,17 @@ class _Moved(Exception):
     """The user's document changed between read and write: read again."""
 
 
-def advance(progress: NarrativeProgress, current: str, choice_id: str,
-            target: str) -> NarrativeProgress:
-    """Progress after taking `choice_id` on `current` towards `target`."""
-    completed = list(progress.completed_fragments)
-    if current not in completed:
-        completed.append(current)
-    return NarrativeProgress(
-        current_fragment=target, completed_fragments=completed,
-        choices_made=[*progress.choices_made, ChoiceMade(fragment=current, choice=choice_id)])
-
-
 class NarrativeService:
-    def __init__(self, *, stores: DatabaseManager, bus: EventBus,
+    def __init__(self, *, documents: DocumentStore, hints: HintStore, story: StoryStore,
+                 shared: SharedDocuments | None, bus: EventBus,
                  subscriptions: SubscriptionService, metrics: Metrics | None = None) -> None:
-        self.stores, self.bus, self.subscriptions = stores, bus, subscriptions
-        self.metrics = metrics
+        """`shared`: documents written in the relational transaction (None: separate stores)."""
+        self.documents, self.hints, self.story, self.shared = documents, hints, story, shared
+        self.bus, self.subscriptions, self.metrics = bus, subscriptions, metrics
 
     def register(self) -> None:
         """With separate stores, subscribe the progress repair (call before `bus.start()`)."""
-        if not doc_tx.shares_sql(self.stores):
+        if self.shared is None:
             self.bus.add_subscriber("decision_made", self._repair_progress, group=PROGRESS_GROUP)
 
     # --- fragments ----------------------------------------------------------------------
@@ -72,14 +64,14 @@ class NarrativeService:
         VipRequiredError when not VIP; publishes vip_access_granted/denied either way."""
         fragment = await self._fragment(fragment_id)
         if (user_id is not None and fragment.metadata.vip_required
-                and not await progress_events.opened_to(self.stores, user_id, fragment_id)
+                and not await self.story.fragment_unlocked(user_id, fragment_id)
                 and not await self.check_vip(user_id, f"fragment:{fragment_id}")):
             raise VipRequiredError(user_id, fragment_id)
         return fragment
 
     async def list_fragments(self, *, limit: int = 100,
                              offset: int = 0) -> list[NarrativeFragment]:
-        return await self.stores.documents.fragments.list(limit=limit, offset=offset)
+        return await self.documents.fragments.list(limit=limit, offset=offset)
 
     async def check_vip(self, user_id: str, resource: str, *,
                         tx: Publisher | None = None) -> bool:
@@ -106,7 +98,7 @@ class NarrativeService:
         """Put the user on the start fragment and return it."""
         fragment = await self._fragment(START_FRAGMENT)
         await self._user(user_id)
-        await self.stores.documents.users.update_state(
+        await self.documents.users.update_state(
             user_id, {"narrative_progress.current_fragment": START_FRAGMENT})
         return fragment
 
@@ -131,8 +123,7 @@ class NarrativeService:
         target = (await self._fragment(choice.next_fragment) if choice.next_fragment
                   else current)
         if (target.metadata.vip_required
-                and not await progress_events.opened_to(self.stores, user_id,
-                                                        target.fragment_id)
+                and not await self.story.fragment_unlocked(user_id, target.fragment_id)
                 and not await self.check_vip(user_id, f"fragment:{target.fragment_id}")):
             return ChoiceOutcome(user_id=user_id, choice_id=choice_id, fragment=current,
                                  vip_denied=True, denied_fragment_id=target.fragment_id)
@@ -141,17 +132,16 @@ class NarrativeService:
             choice_id=choice_id, context={"fragment_id": current.fragment_id,
                                           "next_fragment_id": target.fragment_id,
                                           "step": len(new.choices_made)}))
-        shared = doc_tx.shares_sql(self.stores)
         async with self.bus.transaction() as tx:
-            if shared and await doc_tx.set_user_state(
-                    tx.conn, user_id, {"narrative_progress": new.model_dump(mode="json")},
+            if self.shared is not None and await self.shared.set_user_state(
+                    tx, user_id, {"narrative_progress": new.model_dump(mode="json")},
                     expect_version=doc.version) is None:
                 raise _Moved
             await publish_sequenced(tx, event)
             await tx.publish(*await progress_events.progress_events(
-                tx.conn, user_id, current.fragment_id, choice, target.fragment_id))
-            hints = await hints_sql.unlocked_for(tx.conn, user_id, target.fragment_id)
-        if not shared:
+                self.story, tx, user_id, current.fragment_id, choice, target.fragment_id))
+            hints = await self.hints.unlocked_for(tx, user_id, target.fragment_id)
+        if self.shared is None:
             await self._apply_progress(user_id, event)
         return ChoiceOutcome(user_id=user_id, choice_id=choice_id, fragment=target,
                              hints_unlocked=hints)
@@ -160,7 +150,7 @@ class NarrativeService:
         """Separate stores: apply a decision to the document unless already applied."""
         assert isinstance(event, DecisionMade)
         ctx = event.payload.context
-        doc = await self.stores.documents.users.get(user_id)
+        doc = await self.documents.users.get(user_id)
         if doc is None:
             return  # the user was deleted since
         progress = doc.current_state.narrative_progress
@@ -168,7 +158,7 @@ class NarrativeService:
             return
         new = advance(progress, str(ctx["fragment_id"]), event.payload.choice_id,
                       str(ctx["next_fragment_id"]))
-        await self.stores.documents.users.update_state(
+        await self.documents.users.update_state(
             user_id, {"narrative_progress": new.model_dump(mode="json")})
 
     async def _repair_progress(self, event: BaseEvent, _ctx: HandlerContext) -> None:
@@ -180,22 +170,18 @@ class NarrativeService:
                            cause: BaseEvent | None = None) -> list[str]:
         """Publish `narrative_hint_unlocked` for hints reached at `balance`, once each."""
         unlocked: list[str] = []
-        for hint_id, fragment_id in await hints_sql.reached(tx.conn, user_id, balance):
+        for hint_id, fragment_id in await self.hints.reached(tx, user_id, balance):
             payload = NarrativeHintUnlockedPayload(hint_id=hint_id, fragment_id=fragment_id)
             event = (cause.follow(NarrativeHintUnlocked, payload=payload) if cause is not None
                      else NarrativeHintUnlocked(user_id=user_id, payload=payload))
-            if await hints_sql.unlock(tx.conn, user_id, hint_id, event.event_id):
+            if await self.hints.unlock(tx, user_id, hint_id, event.event_id):
                 await publish_sequenced(tx, event)
                 unlocked.append(hint_id)
         return unlocked
 
-    async def unlocked_hints(self, user_id: str) -> list[content.Hint]:
+    async def unlocked_hints(self, user_id: str) -> list[Hint]:
         """The hints this user has unlocked, with their text."""
-        async with self.stores.sql.read() as conn:
-            ids = await hints_sql.unlocked_for(conn, user_id)
-            rows = (await conn.execute(sa.select(narrative_hints)
-                                       .where(narrative_hints.c.hint_id.in_(ids)))).mappings()
-            return [content.Hint(**dict(r)) for r in rows]
+        return await self.hints.unlocked_hints(user_id)
 
     # --- content packs ------------------------------------------------------------------
     async def load_pack_file(self, path: str) -> tuple[int, int]:
@@ -210,24 +196,53 @@ class NarrativeService:
     async def load_pack_text(self, raw: str, *, source: str) -> tuple[int, int]:
         """As `load_pack_file`, for an uploaded pack (`source` names it in errors)."""
         pack = content.parse_pack(raw, source=source)
-        stored = await content.stored_fragment_ids(self.stores)
-        hints = await content.stored_hint_ids(self.stores)
+        stored = await content.stored_fragment_ids(self.documents)
+        hints = await content.stored_hint_ids(self.story)
         problems = content.check_pack(pack, source=source, stored=stored, stored_hints=hints)
         if problems:
             raise ContentError(problems)
-        loaded = await content.load_pack(self.stores, pack, source=source)
-        self.bus.notify()
-        return loaded
+        return await self.load_pack(pack, source=source)
+
+    async def load_pack(self, pack: content.ContentPack, *,
+                        source: str = "<pack>") -> tuple[int, int]:
+        """Write a checked pack: one commit on the embedded default; with separate stores
+        hints and sections (with `content_published`) first, then documents (every write is
+        an upsert: re-running completes an interrupted load)."""
+        event = await content.published_event(self.documents, self.story, pack, source)
+        async with self.bus.transaction() as tx:
+            await self.hints.upsert_hints(tx, pack.hints)
+            await self.story.store_sections(tx, pack_sections.section_rows(pack))
+            await tx.publish(event)
+            if self.shared is not None:
+                for fragment in pack.fragments:
+                    await self.shared.upsert_fragment(tx, fragment)
+                for item in pack.items:
+                    await self.shared.upsert_item(tx, item)
+        if self.shared is None:
+            for fragment in pack.fragments:
+                await self.documents.fragments.upsert(fragment)
+            for item in pack.items:
+                await self.documents.items.upsert(item)
+        return len(pack.fragments), len(pack.items)
+
+    async def seed_default_content(self) -> bool:
+        """Load the demo story on first start (when the store has no fragment yet)."""
+        if await self.documents.fragments.list(limit=1):
+            return False
+        fragments, items = await self.load_pack(content.default_pack(),
+                                                source="default_story.yaml")
+        log.info("demo content loaded", fragments=fragments, items=items)
+        return True
 
     # --- helpers ------------------------------------------------------------------------
     async def _fragment(self, fragment_id: str) -> NarrativeFragment:
-        fragment = await self.stores.documents.fragments.get(fragment_id)
+        fragment = await self.documents.fragments.get(fragment_id)
         if fragment is None:
             raise NotFoundError("fragment", fragment_id)
         return fragment
 
     async def _user(self, user_id: str) -> UserDocument:
-        doc = await self.stores.documents.users.get(user_id)
+        doc = await self.documents.users.get(user_id)
         if doc is None:
             raise NotFoundError("user", user_id)
         return doc

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from typing import Protocol
 
-import sqlalchemy as sa
-
+from yabot.domain.clock import utcnow
 from yabot.events.handler_context import Publisher
-from yabot.services.container import DomainServices
-from yabot.services.subscriptions.service import as_utc
+from yabot.services.subscriptions.service import SubscriptionService
 from yabot.services.users.legacy_rows import LegacyFileError, LegacyUser, NumberedRow
-from yabot.storage.sql.tables import besitos_ledger, subscriptions, user_profiles
+from yabot.services.users.service import UserService
+from yabot.services.wallet.service import BesitosService
 
 CHUNK = 200  # rows per write transaction on the embedded default
 REASON = "legacy import: opening balance"
@@ -60,19 +59,33 @@ class ImportPlan:
                                  for r in self.rows)}
 
 
+class ImportServices(Protocol):
+    """What the import goes through (`DomainServices` has them)."""
+
+    @property
+    def users(self) -> UserService: ...
+
+    @property
+    def besitos(self) -> BesitosService: ...
+
+    @property
+    def subscriptions(self) -> SubscriptionService: ...
+
+
 class UserImporter:
-    def __init__(self, domain: DomainServices) -> None:
+    def __init__(self, domain: ImportServices) -> None:
         self.domain = domain
-        self.db = domain.users.stores.sql
+        self.store = domain.users.store
 
     async def plan(self, rows: Sequence[NumberedRow], progress: Progress | None = None,
                    ) -> ImportPlan:
         """What `apply` would do; LegacyFileError for conflicts with the stores."""
-        out, problems, now = ImportPlan(), [], datetime.now(UTC)
+        out, problems, now = ImportPlan(), [], utcnow()
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
             ids = [r.user.user_id for r in chunk]
-            profiles, openings, plans = await self._existing(ids)
+            profiles, openings, plans = await self.store.legacy_state(
+                ids, {opening_key(i): i for i in ids})
             for numbered in chunk:
                 user, uid = numbered.user, numbered.user.user_id
                 awarded = openings.get(uid)
@@ -115,30 +128,9 @@ class UserImporter:
         if create:
             await self.domain.users.create_user(user.telegram_user(), tx=tx)
         if item.backdate:
-            await tx.conn.execute(user_profiles.update().where(user_profiles.c.user_id == uid)
-                                  .values(registration_date=user.registration_date))
+            await self.store.set_registration_date(tx, uid, user.registration_date)
         if item.opening > 0:
             await self.domain.besitos.award(uid, item.opening, REASON, opening_key(uid), tx=tx)
         if item.plan:
             await self.domain.subscriptions.set_plan(uid, user.plan_type, user.plan_end_date,
                                                      tx=tx)
-
-    async def _existing(self, ids: list[str]) -> tuple[
-            dict[str, datetime | None], dict[str, int], dict[str, tuple[str, datetime | None]]]:
-        """Registration dates of existing profiles, opening amounts, current paid plans."""
-        keys = {opening_key(i): i for i in ids}
-        newest = (sa.select(subscriptions.c.user_id, sa.func.max(subscriptions.c.id))
-                  .where(subscriptions.c.user_id.in_(ids)).group_by(subscriptions.c.user_id))
-        async with self.db.read() as conn:
-            profiles = {r[0]: as_utc(r[1]) for r in await conn.execute(
-                sa.select(user_profiles.c.user_id, user_profiles.c.registration_date)
-                .where(user_profiles.c.user_id.in_(ids)))}
-            openings = {keys[r[0]]: int(r[1]) for r in await conn.execute(
-                sa.select(besitos_ledger.c.idempotency_key, besitos_ledger.c.amount)
-                .where(besitos_ledger.c.idempotency_key.in_(list(keys))))}
-            plans = {r[0]: (r[1], as_utc(r[2])) for r in await conn.execute(
-                sa.select(subscriptions.c.user_id, subscriptions.c.plan_type,
-                          subscriptions.c.end_date)
-                .where(subscriptions.c.id.in_([row[1] for row in await conn.execute(newest)]),
-                       subscriptions.c.status == "active"))}
-        return profiles, openings, plans

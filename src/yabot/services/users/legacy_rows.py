@@ -7,12 +7,13 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from yabot.domain.clock import as_utc_or_none
 from yabot.domain.views import PlanType, TelegramUser
 
 FIELDS = ("telegram_user_id", "username", "first_name", "last_name", "language_code",
@@ -43,9 +44,7 @@ class LegacyUser(BaseModel):
     @field_validator("registration_date", "plan_end_date")
     @classmethod
     def _utc(cls, v: datetime | None) -> datetime | None:
-        if v is None:
-            return None
-        return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
+        return as_utc_or_none(v)
 
     @field_validator("plan_end_date")
     @classmethod

@@ -15,17 +15,13 @@ import contextlib
 from yabot.domain.errors import ConflictError, NotFoundError
 from yabot.domain.events import UserDeleted, UserDeletedPayload
 from yabot.domain.models import UserDocument
-from yabot.domain.views import TelegramUser
+from yabot.domain.views import TelegramUser, WorkflowRow
 from yabot.events.bus import EventBus
 from yabot.logs import get_logger
-from yabot.services.users.rows import (
-    delete_user_rows,
-    insert_profile,
-    profile_exists,
-    registered_event,
-)
-from yabot.services.workflow.workflows import WorkflowRow, Workflows, checkpoint
-from yabot.storage.manager import DatabaseManager
+from yabot.services.users.ports import SagaStore, UserStore
+from yabot.services.users.profile import profile_values, registered_event
+from yabot.services.workflow.workflows import checkpoint
+from yabot.storage.documents.base import DocumentStore
 
 log = get_logger(__name__)
 CREATE, DELETE = "create_user", "delete_user"
@@ -33,15 +29,15 @@ ATTEMPTS = 3
 
 
 class UserSagas:
-    def __init__(self, *, stores: DatabaseManager, bus: EventBus) -> None:
-        self.stores, self.bus = stores, bus
-        self.workflows = Workflows(stores.sql)
+    def __init__(self, *, store: UserStore, documents: DocumentStore, workflows: SagaStore,
+                 bus: EventBus) -> None:
+        self.store, self.documents, self.workflows, self.bus = store, documents, workflows, bus
 
     # --- create ------------------------------------------------------------------
     async def create_user(self, tg: TelegramUser) -> bool:
         user_id = str(tg.id)
         for _ in range(ATTEMPTS):
-            if await profile_exists(self.stores.sql, user_id):
+            if await self.store.exists(user_id):
                 return False
             await self._begin(tg)
             checkpoint("create_user.started")
@@ -76,16 +72,16 @@ class UserSagas:
     async def _write_document(self, user_id: str) -> None:
         checkpoint("create_user.document")
         with contextlib.suppress(ConflictError):  # written by an earlier attempt of this saga
-            await self.stores.documents.users.create(UserDocument(user_id=user_id))
+            await self.documents.users.create(UserDocument(user_id=user_id))
 
     async def _commit(self, tg: TelegramUser) -> bool | None:
         """The point of no return. True: registered now; False: someone else finished it;
         None: the saga was undone meanwhile (nothing written)."""
         user_id = str(tg.id)
         async with self.bus.transaction() as tx:
-            if not await Workflows.finish(tx.conn, CREATE, user_id, "started"):
-                return False if await profile_exists(self.stores.sql, user_id) else None
-            if not await insert_profile(self.stores.sql, tx.conn, tg):
+            if not await self.workflows.finish(tx, CREATE, user_id, "started"):
+                return False if await self.store.exists(user_id) else None
+            if not await self.store.insert_profile(tx, user_id, tg.id, profile_values(tg)):
                 return False
             await tx.publish(registered_event(tg))
         return True
@@ -101,16 +97,16 @@ class UserSagas:
                             user_id=user_id, error=f"{type(exc).__name__}: {exc}")
 
     async def _finish_compensation(self, user_id: str) -> None:
-        await self.stores.documents.users.delete(user_id)
+        await self.documents.users.delete(user_id)
         checkpoint("create_user.document_removed")
         await self.workflows.remove(CREATE, user_id, "compensating")
 
     # --- delete ------------------------------------------------------------------
     async def delete_user(self, user_id: str, reason: str | None) -> None:
         async with self.bus.transaction() as tx:
-            if not await delete_user_rows(tx.conn, user_id):
+            if not await self.store.delete_rows(tx, user_id):
                 raise NotFoundError("user", user_id)
-            await self.workflows.insert(tx.conn, DELETE, user_id, "{}")
+            await self.workflows.insert(tx, DELETE, user_id, "{}")
             await tx.publish(UserDeleted(user_id=user_id,
                                          payload=UserDeletedPayload(reason=reason)))
         checkpoint("delete_user.committed")
@@ -121,7 +117,7 @@ class UserSagas:
                         user_id=user_id, error=f"{type(exc).__name__}: {exc}")
 
     async def _finish_delete(self, user_id: str) -> None:
-        await self.stores.documents.users.delete(user_id)
+        await self.documents.users.delete(user_id)
         checkpoint("delete_user.document_removed")
         await self.workflows.remove(DELETE, user_id, "started")
 

@@ -1,15 +1,15 @@
 """UserService: registration across both stores, the unified user view, updates, deletion.
 
 Embedded default (documents in the relational SQLite file): registration and deletion are
-ONE transaction (profile, document, outbox event). Separate stores: sagas (user_sagas.py).
+ONE transaction (profile, document, outbox event). Separate stores: sagas (sagas.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
+from yabot.domain.clock import utcnow
 from yabot.domain.errors import NotFoundError
 from yabot.domain.events import UserDeleted, UserDeletedPayload
 from yabot.domain.models import Preferences, UserDocument
@@ -19,33 +19,33 @@ from yabot.events.handler_context import Publisher
 from yabot.logs import get_logger
 from yabot.observability.metrics import Metrics, db_operation
 from yabot.services.subscriptions.service import SubscriptionService, subscription_view
-from yabot.services.users.rows import (
+from yabot.services.users.ports import SharedDocuments, UserStore
+from yabot.services.users.profile import (
     PROFILE_FIELDS,
-    delete_user_rows,
-    insert_profile,
-    profile_exists,
+    profile_values,
     profile_view,
     registered_event,
 )
 from yabot.services.users.sagas import UserSagas
-from yabot.storage.documents.embedded import EmbeddedDocumentStore, EmbeddedUsers
-from yabot.storage.manager import DatabaseManager
-from yabot.storage.sql.profiles import get_profile
-from yabot.storage.sql.tables import user_profiles
+from yabot.storage.documents.base import DocumentStore
 
 log = get_logger(__name__)
 
 
 class UserService:
-    def __init__(self, *, stores: DatabaseManager, bus: EventBus,
-                 subscriptions: SubscriptionService | None = None,
-                 metrics: Metrics | None = None) -> None:
-        self.stores, self.bus = stores, bus
-        self.metrics = metrics
-        self.subscriptions = subscriptions or SubscriptionService(stores=stores, bus=bus)
-        docs = stores.documents
-        self.atomic = isinstance(docs, EmbeddedDocumentStore) and docs.shares(stores.sql)
-        self.sagas = UserSagas(stores=stores, bus=bus)
+    def __init__(self, *, store: UserStore, documents: DocumentStore,
+                 shared: SharedDocuments | None, sagas: UserSagas, bus: EventBus,
+                 subscriptions: SubscriptionService, metrics: Metrics | None = None) -> None:
+        """`shared`: the user document written in the relational transaction (embedded
+        default); None with separate stores, where `sagas` register and delete."""
+        self.store, self.documents, self.shared = store, documents, shared
+        self.sagas, self.bus = sagas, bus
+        self.subscriptions, self.metrics = subscriptions, metrics
+
+    @property
+    def atomic(self) -> bool:
+        """True when registration and deletion are one transaction (embedded default)."""
+        return self.shared is not None
 
     @db_operation("create_user")
     async def create_user(self, tg: TelegramUser, *, tx: Publisher | None = None) -> bool:
@@ -55,21 +55,21 @@ class UserService:
         `tx` joins an open transaction; only on the embedded default, where registration is
         one transaction (with separate stores it is a saga of its own).
         """
-        if not self.atomic:
+        if self.shared is None:
             if tx is not None:
                 raise ValueError("with separate stores registration is a saga of its own")
             return await self.sagas.create_user(tg)
         if tx is not None:
-            return await self._create_in(tx, tg)
-        if await profile_exists(self.stores.sql, str(tg.id)):
+            return await self._create_in(tx, tg, self.shared)
+        if await self.store.exists(str(tg.id)):
             return False
         async with self.bus.transaction() as own:
-            return await self._create_in(own, tg)
+            return await self._create_in(own, tg, self.shared)
 
-    async def _create_in(self, tx: Publisher, tg: TelegramUser) -> bool:
-        if not await insert_profile(self.stores.sql, tx.conn, tg):
+    async def _create_in(self, tx: Publisher, tg: TelegramUser, shared: SharedDocuments) -> bool:
+        if not await self.store.insert_profile(tx, str(tg.id), tg.id, profile_values(tg)):
             return False  # registered already, or concurrently
-        await EmbeddedUsers.create_in(tx.conn, UserDocument(user_id=str(tg.id)), replace=True)
+        await shared.create_user(tx, UserDocument(user_id=str(tg.id)), replace=True)
         await tx.publish(registered_event(tg))
         return True
 
@@ -81,14 +81,14 @@ class UserService:
     @db_operation("get_user_context")
     async def get_user_context(self, user_id: str) -> UserContext:
         """Profile, subscription, state, preferences and balance; NotFoundError("user")."""
-        profile = await get_profile(self.stores.sql, user_id)
+        profile = await self.store.profile(user_id)
         if profile is None:
             raise NotFoundError("user", user_id)
-        state = await self.stores.documents.users.get(user_id)
+        state = await self.documents.users.get(user_id)
         if state is None:  # cannot happen after a finished registration; never hide the user
             log.warning("user document missing; showing defaults", user_id=user_id)
             state = UserDocument(user_id=user_id)
-        now = datetime.now(UTC)
+        now = utcnow()
         await self.subscriptions.expire_if_due(profile.subscriptions, now)
         return UserContext(profile=profile_view(profile),
                            subscription=subscription_view(user_id, profile.subscriptions, now),
@@ -97,7 +97,7 @@ class UserService:
     @db_operation("get_state")
     async def get_state(self, user_id: str) -> UserDocument:
         """The user's document (current_state, preferences); NotFoundError("user")."""
-        doc = await self.stores.documents.users.get(user_id)
+        doc = await self.documents.users.get(user_id)
         if doc is None:
             raise NotFoundError("user", user_id)
         return doc
@@ -105,7 +105,7 @@ class UserService:
     @db_operation("update_user_state")
     async def update_user_state(self, user_id: str, changes: Mapping[str, Any]) -> UserDocument:
         """Set `current_state` fields by dotted path; NotFoundError("user")."""
-        return await self.stores.documents.users.update_state(user_id, changes)
+        return await self.documents.users.update_state(user_id, changes)
 
     @db_operation("update_user_profile")
     async def update_user_profile(self, user_id: str, changes: Mapping[str, Any]) -> None:
@@ -119,12 +119,8 @@ class UserService:
         bad = [k for k, v in changes.items() if v is not None and not isinstance(v, str)]
         if bad:
             raise ValueError(f"profile field(s) must be text or null: {', '.join(bad)}")
-        async with self.stores.sql.write() as conn:
-            found = await conn.execute(user_profiles.update()
-                                       .where(user_profiles.c.user_id == user_id)
-                                       .values(**changes).returning(user_profiles.c.user_id))
-            if found.first() is None:
-                raise NotFoundError("user", user_id)
+        if not await self.store.update_profile(user_id, changes):
+            raise NotFoundError("user", user_id)
 
     @db_operation("update_preferences")
     async def update_preferences(self, user_id: str, changes: Mapping[str, Any]) -> Preferences:
@@ -132,21 +128,21 @@ class UserService:
         checked = Preferences.model_validate(dict(changes))  # types of the known fields
         values = {k: getattr(checked, k) if k in Preferences.model_fields else v
                   for k, v in changes.items()}
-        return await self.stores.documents.users.set_preferences(user_id, values)
+        return await self.documents.users.set_preferences(user_id, values)
 
     @db_operation("delete_user")
     async def delete_user(self, user_id: str, *, reason: str | None = None) -> None:
         """Remove the user from both stores and publish `user_deleted`; NotFoundError("user").
 
         The wallet and the user's ledger entries are deleted with the profile (not
-        anonymised): see `delete_user_rows` and docs/architecture.md.
+        anonymised): see `UserRepository.delete_rows` and docs/architecture.md.
         """
-        if not self.atomic:
+        if self.shared is None:
             await self.sagas.delete_user(user_id, reason)
             return
         async with self.bus.transaction() as tx:
-            if not await delete_user_rows(tx.conn, user_id):
+            if not await self.store.delete_rows(tx, user_id):
                 raise NotFoundError("user", user_id)
-            await EmbeddedUsers.delete_in(tx.conn, user_id)
+            await self.shared.delete_user(tx, user_id)
             await tx.publish(UserDeleted(user_id=user_id,
                                          payload=UserDeletedPayload(reason=reason)))

@@ -11,16 +11,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sqlalchemy.exc import IntegrityError
-
 from yabot.domain.errors import ConflictError
 from yabot.domain.events import BaseEvent, BesitosAwarded, BesitosPayload, BesitosSpent
 from yabot.domain.views import LedgerEntry, LedgerResult, WalletView
 from yabot.events.bus import EventBus
 from yabot.events.handler_context import Publisher
 from yabot.events.sequencing import publish_sequenced
-from yabot.services.wallet import ledger_sql as sql
-from yabot.storage.manager import DatabaseManager
+from yabot.services.wallet.ports import LedgerStore
 
 T = TypeVar("T")
 
@@ -31,8 +28,8 @@ def _positive(amount: int) -> None:
 
 
 class BesitosService:
-    def __init__(self, *, stores: DatabaseManager, bus: EventBus) -> None:
-        self.stores, self.bus = stores, bus
+    def __init__(self, *, ledger: LedgerStore, bus: EventBus) -> None:
+        self.ledger, self.bus = ledger, bus
 
     async def award(self, user_id: str, amount: int, reason: str, idempotency_key: str, *,
                     tx: Publisher | None = None, cause: BaseEvent | None = None) -> LedgerResult:
@@ -70,16 +67,11 @@ class BesitosService:
         """Balance and the newest `limit` ledger entries; NotFoundError("user")."""
         if limit < 0:
             raise ValueError("limit must be >= 0")
-        async with self.stores.sql.read() as conn:
-            await sql.require_users(conn, [user_id])
-            balance = await sql.balance(conn, user_id)
-            entries = await sql.recent_entries(conn, user_id, limit)
-        return WalletView(user_id=user_id, balance=balance, entries=entries)
+        return await self.ledger.wallet(user_id, limit)
 
     async def balance(self, user_id: str) -> int:
         """The current balance (0 without a wallet); does not check the user exists."""
-        async with self.stores.sql.read() as conn:
-            return await sql.balance(conn, user_id)
+        return await self.ledger.balance(user_id)
 
     # --- internals -------------------------------------------------------------------
     async def _run(self, tx: Publisher | None, fn: Callable[[Publisher], Awaitable[T]]) -> T:
@@ -88,57 +80,54 @@ class BesitosService:
         try:
             async with self.bus.transaction() as own:
                 return await fn(own)
-        except IntegrityError:
+        except self.ledger.races:
             # a concurrent writer used the same key first (PostgreSQL): now it is a replay
             async with self.bus.transaction() as own:
                 return await fn(own)
 
     async def _one(self, tx: Publisher, user_id: str, amount: int, reason: str, key: str,
                    cause: BaseEvent | None) -> LedgerResult:
-        conn = tx.conn
-        seen = await sql.entry_by_key(conn, key)
+        seen = await self.ledger.entry_by_key(tx, key)
         if seen is None:
-            await sql.require_users(conn, [user_id])
-            await sql.lock_wallets(conn, [user_id])
-            seen = await sql.entry_by_key(conn, key) if not sql.is_sqlite(conn) else None
+            await self.ledger.require_users(tx, [user_id])
+            await self.ledger.lock_wallets(tx, [user_id])
+            seen = await self.ledger.entry_by_key(tx, key, after_lock=True)
         if seen is not None:
-            return await self._replay(conn, seen, user_id, amount)
-        entry = await sql.move(conn, user_id, amount, reason, key)
+            return await self._replay(tx, seen, user_id, amount)
+        entry = await self.ledger.move(tx, user_id, amount, reason, key)
         await publish_sequenced(tx, self._event(entry, cause))
         return LedgerResult(user_id=user_id, balance=entry.balance_after, applied=True,
                             entry=entry)
 
     async def _transfer(self, tx: Publisher, from_user: str, to_user: str, amount: int,
                         reason: str, key: str) -> tuple[LedgerResult, LedgerResult]:
-        conn = tx.conn
         out_key, in_key = f"{key}:out", f"{key}:in"
-        seen = await sql.entry_by_key(conn, out_key)
+        seen = await self.ledger.entry_by_key(tx, out_key)
         if seen is None:
-            await sql.require_users(conn, [from_user, to_user])
-            await sql.lock_wallets(conn, [from_user, to_user])
-            seen = await sql.entry_by_key(conn, out_key) if not sql.is_sqlite(conn) else None
+            await self.ledger.require_users(tx, [from_user, to_user])
+            await self.ledger.lock_wallets(tx, [from_user, to_user])
+            seen = await self.ledger.entry_by_key(tx, out_key, after_lock=True)
         if seen is not None:
-            seen_in = await sql.entry_by_key(conn, in_key)
+            seen_in = await self.ledger.entry_by_key(tx, in_key)
             if seen_in is None:
                 raise ConflictError(f"idempotency key {out_key!r} is not a transfer")
-            return (await self._replay(conn, seen, from_user, -amount),
-                    await self._replay(conn, seen_in, to_user, amount))
-        out = await sql.move(conn, from_user, -amount, reason, out_key)
-        into = await sql.move(conn, to_user, amount, reason, in_key)
+            return (await self._replay(tx, seen, from_user, -amount),
+                    await self._replay(tx, seen_in, to_user, amount))
+        out = await self.ledger.move(tx, from_user, -amount, reason, out_key)
+        into = await self.ledger.move(tx, to_user, amount, reason, in_key)
         await publish_sequenced(tx, self._event(out, None), self._event(into, None))
         return (LedgerResult(user_id=from_user, balance=out.balance_after, applied=True,
                              entry=out),
                 LedgerResult(user_id=to_user, balance=into.balance_after, applied=True,
                              entry=into))
 
-    @staticmethod
-    async def _replay(conn: sql.AsyncConnection, seen: LedgerEntry, user_id: str,
+    async def _replay(self, tx: Publisher, seen: LedgerEntry, user_id: str,
                       amount: int) -> LedgerResult:
         if seen.user_id != user_id or seen.amount != amount:
             raise ConflictError(
                 f"idempotency key {seen.idempotency_key!r} was already used for "
                 f"{seen.amount:+d} besitos of user {seen.user_id!r}")
-        return LedgerResult(user_id=user_id, balance=await sql.balance(conn, user_id),
+        return LedgerResult(user_id=user_id, balance=await self.ledger.balance(user_id, tx=tx),
                             applied=False, entry=seen)
 
     @staticmethod

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
-
-from yabot.domain.errors import NotFoundError
 from yabot.domain.events import (
     BaseEvent,
     BesitosAwarded,
@@ -29,12 +26,10 @@ from yabot.logs import get_logger
 from yabot.services.economy.days import local_day, user_zone
 from yabot.services.narrative.service import NarrativeService
 from yabot.services.subscriptions.service import SubscriptionService
-from yabot.services.wallet import ledger_sql
 from yabot.services.wallet.service import BesitosService
+from yabot.services.workflow.ports import RewardStore
 from yabot.settings import EconomySettings
 from yabot.storage.manager import DatabaseManager
-from yabot.storage.sql.repositories import economy_progress
-from yabot.storage.sql.tables import reaction_rewards
 
 log = get_logger(__name__)
 GROUP = "coordinator"
@@ -46,11 +41,13 @@ def reaction_content_id(chat_id: int, message_id: int) -> str:
 
 
 class CoordinatorService:
-    def __init__(self, *, stores: DatabaseManager, bus: EventBus, besitos: BesitosService,
+    def __init__(self, *, rewards: RewardStore, stores: DatabaseManager, bus: EventBus,
+                 besitos: BesitosService,
                  narrative: NarrativeService, subscriptions: SubscriptionService,
                  reaction_reward: int, ordering: OrderingConfig | None = None,
                  economy: EconomySettings | None = None) -> None:
-        self.stores, self.bus = stores, bus
+        """`stores`: where the economy's daily cap reads the user's timezone."""
+        self.rewards, self.bus, self.stores = rewards, bus, stores
         self.besitos, self.narrative, self.subscriptions = besitos, narrative, subscriptions
         self.reaction_reward = reaction_reward
         self.economy = economy or EconomySettings()
@@ -103,9 +100,7 @@ class CoordinatorService:
         user, content_id = event.user_id, event.payload.content_id
         if self.reaction_reward <= 0:
             return
-        try:
-            await ledger_sql.require_users(tx.conn, [user])
-        except NotFoundError:
+        if not await self.rewards.known_user(tx, user):
             log.warning("reaction from an unknown user: no reward", user_id=user,
                         event_id=event.event_id)
             return
@@ -113,15 +108,10 @@ class CoordinatorService:
             log.info("daily reaction cap reached: no reward", user_id=user,
                      event_id=event.event_id)
             return
-        vip = await economy_progress.is_vip(tx.conn, user, event.timestamp)
+        vip = await self.rewards.is_vip(tx, user, event.timestamp)
         amount = self.reaction_reward * (self.economy.vip_besitos_multiplier if vip else 1)
-        dialect = sqlite if tx.conn.dialect.name == "sqlite" else postgresql
-        first = (await tx.conn.execute(
-            dialect.insert(reaction_rewards).values(
-                user_id=user, content_id=content_id, event_id=event.event_id,
-                amount=amount, created_at=event.timestamp)
-            .on_conflict_do_nothing().returning(reaction_rewards.c.user_id))).first()
-        if first is None:
+        if not await self.rewards.first_reward(tx, user, content_id, event.event_id,
+                                               amount, event.timestamp):
             return  # this user was rewarded for this message already
         await self.besitos.award(user, amount, "reaction",
                                  f"reaction:{user}:{content_id}", tx=tx, cause=event)
@@ -133,7 +123,7 @@ class CoordinatorService:
             return False
         tz = await user_zone(self.stores, user, self.economy.default_timezone)
         since = local_day(event.timestamp, tz).start
-        return await economy_progress.reaction_rewards_since(tx.conn, user, since) >= cap
+        return await self.rewards.rewards_since(tx, user, since) >= cap
 
     async def _hint_rules(self, event: BesitosAwarded, tx: Publisher) -> None:
         assert event.user_id is not None

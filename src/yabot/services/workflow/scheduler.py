@@ -17,19 +17,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
-from yabot.events.bus import EventBus
-from yabot.events.outbox import Outbox
 from yabot.logs import get_logger
-from yabot.services.container import DomainServices
-from yabot.services.users.rows import upsert_dialect
-from yabot.storage.sql.database import Database
-from yabot.storage.sql.tables import scheduled_jobs
+from yabot.services.workflow.ports import JobStore, LeaseStore
 
 log = get_logger(__name__)
 LEASE = "scheduler"
-_J = scheduled_jobs.c
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,10 +32,10 @@ class Job:
 
 
 class Scheduler:
-    def __init__(self, db: Database, jobs: list[Job], *, tick: float = 2.0,
-                 lease_ttl: float = 15.0) -> None:
-        self.db, self.jobs, self.tick, self.lease_ttl = db, jobs, tick, lease_ttl
-        self.leases = Outbox(db)  # only its lease methods
+    def __init__(self, *, store: JobStore, leases: LeaseStore, jobs: list[Job],
+                 tick: float = 2.0, lease_ttl: float = 15.0) -> None:
+        self.store, self.leases, self.jobs = store, leases, jobs
+        self.tick, self.lease_ttl = tick, lease_ttl
         self.owner = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -76,8 +68,7 @@ class Scheduler:
 
     async def run_due(self) -> list[str]:
         """Run every job whose interval has passed (and that this process claims)."""
-        async with self.db.read() as conn:
-            last = dict((await conn.execute(sa.select(_J.name, _J.last_run_at))).all())
+        last = await self.store.last_runs()
         ran = []
         for job in self.jobs:
             if self._stop.is_set():
@@ -91,20 +82,7 @@ class Scheduler:
         return ran
 
     async def _claim(self, job: Job, now: float) -> bool:
-        async with self.db.write() as conn:
-            claimed = await conn.execute(
-                scheduled_jobs.update()
-                .where(_J.name == job.name, _J.last_run_at <= now - job.interval)
-                .values(last_run_at=now, last_status="running", runs=_J.runs + 1,
-                        last_owner=self.owner).returning(_J.name))
-            if claimed.first() is not None:
-                return True
-            inserted = await conn.execute(
-                upsert_dialect(self.db)(scheduled_jobs)
-                .values(name=job.name, last_run_at=now, last_status="running", runs=1,
-                        last_owner=self.owner)
-                .on_conflict_do_nothing().returning(_J.name))
-            return inserted.first() is not None
+        return await self.store.claim(job.name, job.interval, now, self.owner)
 
     async def _run(self, job: Job) -> None:
         error: str | None = None
@@ -114,32 +92,4 @@ class Scheduler:
         except Exception as exc:  # recorded; the job runs again at its next interval
             error = f"{type(exc).__name__}: {exc}"[:2000]
             log.error("scheduled job failed", job=job.name, error=error)
-        async with self.db.write() as conn:
-            await conn.execute(scheduled_jobs.update()
-                               .where(_J.name == job.name, _J.last_owner == self.owner)
-                               .values(last_status="failed" if error else "ok",
-                                       last_error=error))
-
-
-def default_jobs(domain: DomainServices, bus: EventBus) -> list[Job]:
-    """The deployment's jobs: expiry sweep, expiring notices, retention purges, sagas,
-    auctions past their end, the day's unfinished missions."""
-    return [
-        Job(name="subscriptions.expire_due", interval=60, run=domain.subscriptions.expire_due),
-        Job(name="subscriptions.notify_expiring", interval=600,
-            run=domain.subscriptions.notify_expiring),
-        Job(name="events.purge_event_log", interval=3600, run=bus.purge_event_log),
-        Job(name="events.purge_processed_marks", interval=3600,
-            run=bus.purge_processed_marks),
-        Job(name="users.recover_sagas", interval=300,
-            run=lambda: domain.users.recover(min_age=120)),
-        Job(name="auctions.close_due", interval=5, run=domain.auctions.close_due),
-        Job(name="economy.expire_missions", interval=300,
-            run=domain.economy.missions.expire_due),
-        Job(name="payments.vip_sweep", interval=10, run=domain.channel.sweep),
-        Job(name="payments.reconcile_channel", interval=86_400, run=domain.channel.reconcile),
-    ]
-
-
-def build_scheduler(db: Database, domain: DomainServices, bus: EventBus) -> Scheduler:
-    return Scheduler(db, default_jobs(domain, bus))
+        await self.store.finish(job.name, self.owner, error)
