@@ -12,8 +12,7 @@ from tests.integration.services.ledger_env import Env, EnvFactory
 from yabot.domain.auctions import BidRejectedError
 from yabot.domain.clock import utcnow
 from yabot.domain.errors import ConflictError, NotFoundError
-from yabot.services.subscriptions.service import SubscriptionService
-from yabot.services.users.service import UserService
+from yabot.services.container import user_service
 
 SOON = timedelta(hours=1)
 
@@ -145,8 +144,7 @@ async def test_one_close_across_processes_postgres(make_env: EnvFactory,
 async def _delete(stack: AuctionStack, user_id: str) -> None:
     """Delete the user (their wallet and ledger entries go with the profile)."""
     env = stack.env
-    users = UserService(stores=env.stores, bus=env.bus,
-                        subscriptions=SubscriptionService(stores=env.stores, bus=env.bus))
+    users = user_service(env.stores, env.bus)
     await users.delete_user(user_id)
 
 
