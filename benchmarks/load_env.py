@@ -222,6 +222,9 @@ class Yabot:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("BOT_", "WEBHOOK_", "REDIS_", "MONGODB_", "DATABASE_URL",
                                     "API_", "LOG_", "SQLITE_", "JWT_"))}
+        # the fake Bot API is not Telegram: lift the send pacing (25/s, 1/s per chat) so the
+        # figures measure YABOT, not the limits (--env TELEGRAM_SEND_RATE=25 restores them)
+        env.update(TELEGRAM_SEND_RATE="2000", TELEGRAM_CHAT_RATE="50")
         env.update(BOT_TOKEN=TOKEN, BOT_MODE="webhook", TELEGRAM_API_URL=self.sink.url,
                    WEBHOOK_BASE_URL=self.base, WEBHOOK_SECRET=SECRET, API_PORT=str(self.port),
                    JWT_ALGORITHM="HS256", JWT_SECRET=JWT_SECRET, LOG_LEVEL="WARNING",
