@@ -3,6 +3,9 @@ levels; and the level ladder from lifetime besitos earned."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -80,3 +83,36 @@ def level_for(earned: int) -> tuple[int, int | None]:
     level = sum(1 for t in LEVEL_THRESHOLDS if earned >= t)
     nxt = LEVEL_THRESHOLDS[level] - earned if level < len(LEVEL_THRESHOLDS) else None
     return max(level, 1), nxt
+
+
+SECTION_KINDS = ("achievements", "missions", "trivia", "levels")
+
+
+def section_json(data: object) -> str:
+    """A content-pack section entry as stored: canonical JSON (sorted keys, compact)."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class MissionRow:
+    """A user's mission of one day, as stored."""
+
+    mission_id: str
+    name: str
+    event_type: str
+    target: int
+    progress: int
+    reward: int
+    status: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A purchase or use of an item, recorded by its idempotency key."""
+
+    key: str
+    user_id: str
+    kind: str
+    item_id: str
+    quantity: int

@@ -40,6 +40,7 @@ from yabot.storage.sql.repositories.admin_accounts import AdminAccountRepository
 from yabot.storage.sql.repositories.admin_queries import AdminQueryRepository, DeadLetterRepository
 from yabot.storage.sql.repositories.auctions import AuctionRepository
 from yabot.storage.sql.repositories.channel import SqlChannelRepository
+from yabot.storage.sql.repositories.economy import EconomyRepository
 from yabot.storage.sql.repositories.economy_stats import EconomyStatsRepository
 from yabot.storage.sql.repositories.ledger_holds import HoldRepository
 from yabot.storage.sql.repositories.narrative import HintRepository, StoryRepository
@@ -118,9 +119,15 @@ def coordinator_service(stores: DatabaseManager, bus: EventBus, *, besitos: Besi
                         narrative: NarrativeService, subscriptions: SubscriptionService,
                         reaction_reward: int,
                         economy: EconomySettings | None = None) -> CoordinatorService:
-    return CoordinatorService(rewards=RewardRepository(), stores=stores, bus=bus,
+    return CoordinatorService(rewards=RewardRepository(), documents=stores.documents, bus=bus,
                               besitos=besitos, narrative=narrative, subscriptions=subscriptions,
                               reaction_reward=reaction_reward, economy=economy)
+
+
+def economy_service(stores: DatabaseManager, bus: EventBus, besitos: BesitosService,
+                    settings: EconomySettings) -> EconomyService:
+    return EconomyService(store=EconomyRepository(stores.sql), documents=stores.documents,
+                          bus=bus, besitos=besitos, settings=settings)
 
 
 def admin_account_service(settings: Settings, db: Database) -> AdminAccountService:
@@ -150,7 +157,7 @@ def build_services(*, settings: Settings, stores: DatabaseManager, bus: EventBus
         stores, bus, besitos=besitos, narrative=narrative, subscriptions=subscriptions,
         reaction_reward=settings.bot.reaction_reward_besitos, economy=settings.economy)
     coordinator.register()
-    economy = EconomyService(stores=stores, bus=bus, besitos=besitos, settings=settings.economy)
+    economy = economy_service(stores, bus, besitos, settings.economy)
     economy.register()
     ItemEffects(hints=narrative.hints, story=narrative.story).register(bus)
     holds = HoldService(store=HoldRepository(stores.sql), besitos=besitos)

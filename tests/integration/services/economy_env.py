@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tests.integration.services.ledger_env import Env, EnvFactory
 from yabot.events.handler_context import HandlerContext
-from yabot.services.container import besitos_service
+from yabot.services.container import besitos_service, economy_service
 from yabot.services.economy.service import EconomyService
 from yabot.services.wallet.service import BesitosService
 from yabot.settings import EconomySettings
@@ -50,8 +50,8 @@ class Econ:
 
 def build_econ(env: Env, **settings: int) -> Econ:
     besitos = besitos_service(env.stores, env.bus)
-    economy = EconomyService(stores=env.stores, bus=env.bus, besitos=besitos,
-                             settings=EconomySettings(**settings))  # type: ignore[arg-type]
+    economy = economy_service(env.stores, env.bus, besitos,
+                              EconomySettings(**settings))  # type: ignore[arg-type]
     return Econ(env=env, besitos=besitos, economy=economy)
 
 

@@ -10,35 +10,34 @@ from __future__ import annotations
 from yabot.domain.errors import NotFoundError
 from yabot.domain.events import AchievementUnlocked, AchievementUnlockedPayload, BaseEvent
 from yabot.events.handler_context import HandlerContext
+from yabot.services.economy.ports import EconomyStore
 from yabot.services.economy.rules import RuleBook, Rules
 from yabot.services.economy.views import AchievementLine
 from yabot.services.wallet.service import BesitosService
-from yabot.storage.manager import DatabaseManager
-from yabot.storage.sql.repositories import economy_progress as repo
 
 # too frequent to be worth a counter unless a rule asks for them
 NOISY = frozenset({"update_received", "user_activity", "command_executed"})
 
 
 class Achievements:
-    def __init__(self, *, stores: DatabaseManager, besitos: BesitosService,
+    def __init__(self, *, store: EconomyStore, besitos: BesitosService,
                  rules: RuleBook) -> None:
-        self.stores, self.besitos, self.rules = stores, besitos, rules
+        self.store, self.besitos, self.rules = store, besitos, rules
 
     async def on_event(self, event: BaseEvent, ctx: HandlerContext, rules: Rules) -> None:
         user_id = event.user_id
         watched = rules.achievements_on(event.event_type)
         if user_id is None or (event.event_type in NOISY and not watched):
             return
-        count = await repo.bump_counter(ctx.conn, user_id, event.event_type)
+        count = await self.store.bump_counter(ctx, user_id, event.event_type)
         for achievement in watched:
             if count < achievement.rule.count:
                 continue
             unlocked = event.follow(AchievementUnlocked, payload=AchievementUnlockedPayload(
                 achievement_id=achievement.achievement_id, name=achievement.name,
                 reward=achievement.reward))
-            if not await repo.unlock_achievement(ctx.conn, user_id, achievement.achievement_id,
-                                                 unlocked.event_id, event.timestamp):
+            if not await self.store.unlock_achievement(ctx, user_id, achievement.achievement_id,
+                                                       unlocked.event_id, event.timestamp):
                 continue  # unlocked before
             await ctx.publish(unlocked)
             if achievement.reward > 0:
@@ -50,10 +49,9 @@ class Achievements:
     async def of_user(self, user_id: str) -> list[AchievementLine]:
         """Every achievement of the pack, with `unlocked_at` for those the user has."""
         rules = await self.rules.get()
-        async with self.stores.sql.read() as conn:
-            if not await repo.user_exists(conn, user_id):
-                raise NotFoundError("user", user_id)
-            unlocked = await repo.achievements_of(conn, user_id)
+        if not await self.store.user_exists(user_id):
+            raise NotFoundError("user", user_id)
+        unlocked = await self.store.achievements_of(user_id)
         return [AchievementLine(achievement_id=a.achievement_id, name=a.name,
                                 description=a.description, reward=a.reward,
                                 unlocked_at=unlocked.get(a.achievement_id))

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from yabot.domain.clock import as_utc
-from yabot.storage.manager import DatabaseManager
+from yabot.storage.documents.base import DocumentStore
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,8 @@ def week_start(at: datetime, tz: ZoneInfo) -> datetime:
     return day_bounds(day - timedelta(days=day.weekday()), tz).start
 
 
-async def user_zone(stores: DatabaseManager, user_id: str, default: str) -> ZoneInfo:
+async def user_zone(documents: DocumentStore, user_id: str, default: str) -> ZoneInfo:
     """The user's timezone (`preferences.timezone`), else the default."""
-    doc = await stores.documents.users.get(user_id)
+    doc = await documents.users.get(user_id)
     name = getattr(doc.preferences, "timezone", None) if doc is not None else None
     return zone(name if isinstance(name, str) else None, default)

@@ -6,19 +6,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from yabot.domain.clock import utcnow
 from yabot.domain.errors import AlreadyClaimedError, NotFoundError
 from yabot.events.bus import EventBus
 from yabot.events.handler_context import Publisher
 from yabot.services.economy.days import local_day, user_zone
+from yabot.services.economy.ports import EconomyStore
 from yabot.services.economy.views import GiftResult
 from yabot.services.wallet.service import BesitosService
 from yabot.settings import EconomySettings
-from yabot.storage.manager import DatabaseManager
-from yabot.storage.sql.repositories import economy_progress
-from yabot.storage.sql.repositories import economy_rewards as repo
+from yabot.storage.documents.base import DocumentStore
 
 
 def next_streak(today: date, history: list[tuple[str, int, bool]]) -> tuple[int, bool]:
@@ -42,34 +39,34 @@ def gift_amount(streak: int, settings: EconomySettings, vip: bool) -> int:
 
 
 class DailyGift:
-    def __init__(self, *, stores: DatabaseManager, bus: EventBus, besitos: BesitosService,
-                 settings: EconomySettings) -> None:
-        self.stores, self.bus, self.besitos, self.settings = stores, bus, besitos, settings
+    def __init__(self, *, store: EconomyStore, documents: DocumentStore, bus: EventBus,
+                 besitos: BesitosService, settings: EconomySettings) -> None:
+        self.store, self.documents, self.bus = store, documents, bus
+        self.besitos, self.settings = besitos, settings
 
     async def claim(self, user_id: str) -> GiftResult:
         """Today's gift: AlreadyClaimedError (409) the second time, NotFoundError("user")."""
         now = utcnow()
-        day = local_day(now, await user_zone(self.stores, user_id,
+        day = local_day(now, await user_zone(self.documents, user_id,
                                              self.settings.default_timezone))
         try:
             async with self.bus.transaction() as tx:
                 return await self._claim(tx, user_id, day.day, now)
-        except IntegrityError:  # a concurrent claim of the same day won (PostgreSQL)
+        except self.store.races:  # a concurrent claim of the same day won (PostgreSQL)
             raise AlreadyClaimedError(user_id, day.key) from None
 
     async def _claim(self, tx: Publisher, user_id: str, today: date,
                      now: object) -> GiftResult:
-        conn = tx.conn
-        if not await economy_progress.user_exists(conn, user_id):
+        if not await self.store.user_exists(user_id, tx=tx):
             raise NotFoundError("user", user_id)
-        history = await repo.recent_gifts(conn, user_id)
+        history = await self.store.recent_gifts(user_id, tx=tx)
         if history and history[0][0] >= today.isoformat():
             raise AlreadyClaimedError(user_id, today.isoformat())
         streak, recovered = next_streak(today, history)
-        vip = await economy_progress.is_vip(conn, user_id, utcnow())
+        vip = await self.store.is_vip(tx, user_id, utcnow())
         amount = gift_amount(streak, self.settings, vip)
-        if not await repo.record_gift(conn, user_id, today.isoformat(), amount, streak,
-                                      recovered, utcnow()):
+        if not await self.store.record_gift(tx, user_id, today.isoformat(), amount, streak,
+                                            recovered, utcnow()):
             raise AlreadyClaimedError(user_id, today.isoformat())
         result = await self.besitos.award(user_id, amount, "daily_gift",
                                           f"daily_gift:{user_id}:{today.isoformat()}", tx=tx)
@@ -78,10 +75,9 @@ class DailyGift:
 
     async def streak(self, user_id: str) -> int:
         """The current streak (0 when it is already broken)."""
-        today = local_day(utcnow(), await user_zone(self.stores, user_id,
+        today = local_day(utcnow(), await user_zone(self.documents, user_id,
                                                     self.settings.default_timezone)).day
-        async with self.stores.sql.read() as conn:
-            history = await repo.recent_gifts(conn, user_id, limit=1)
+        history = await self.store.recent_gifts(user_id, limit=1)
         if not history or date.fromisoformat(history[0][0]) < today - timedelta(days=2):
             return 0
         return history[0][1]

@@ -11,18 +11,17 @@ from __future__ import annotations
 import hashlib
 
 from yabot.domain.clock import utcnow
-from yabot.domain.economy import Mission
+from yabot.domain.economy import Mission, MissionRow
 from yabot.domain.errors import NotFoundError
 from yabot.domain.events import BaseEvent, MissionAssigned, MissionCompleted, MissionPayload
 from yabot.events.bus import EventBus
 from yabot.events.handler_context import HandlerContext, Publisher
 from yabot.services.economy.days import LocalDay, local_day, user_zone
+from yabot.services.economy.ports import EconomyStore
 from yabot.services.economy.rules import RuleBook, Rules
 from yabot.services.economy.views import MissionLine
 from yabot.services.wallet.service import BesitosService
-from yabot.storage.manager import DatabaseManager
-from yabot.storage.sql.repositories import economy_progress
-from yabot.storage.sql.repositories import economy_rewards as repo
+from yabot.storage.documents.base import DocumentStore
 
 # a user's first activity of the day assigns the missions
 ACTIVITY_TYPES = frozenset({"user_activity", "user_interaction", "user_registered"})
@@ -36,9 +35,11 @@ def pick(pool: list[Mission], user_id: str, day: str, n: int) -> list[Mission]:
 
 
 class Missions:
-    def __init__(self, *, stores: DatabaseManager, bus: EventBus, besitos: BesitosService,
-                 rules: RuleBook, per_day: int, default_timezone: str) -> None:
-        self.stores, self.bus, self.besitos, self.rules = stores, bus, besitos, rules
+    def __init__(self, *, store: EconomyStore, documents: DocumentStore, bus: EventBus,
+                 besitos: BesitosService, rules: RuleBook, per_day: int,
+                 default_timezone: str) -> None:
+        self.store, self.documents, self.bus = store, documents, bus
+        self.besitos, self.rules = besitos, rules
         self.per_day, self.default_timezone = per_day, default_timezone
 
     async def on_event(self, event: BaseEvent, ctx: HandlerContext, rules: Rules) -> None:
@@ -48,15 +49,15 @@ class Missions:
                 or (event.event_type not in ACTIVITY_TYPES
                     and event.event_type not in counted)):
             return
-        if not await economy_progress.user_exists(ctx.conn, user_id):
+        if not await self.store.user_exists(user_id, tx=ctx):
             return
         day = local_day(event.timestamp,
-                        await user_zone(self.stores, user_id, self.default_timezone))
+                        await user_zone(self.documents, user_id, self.default_timezone))
         await self._assign(event, ctx, rules, user_id, day)
         if event.event_type not in counted:
             return
-        for row in await repo.advance_missions(ctx.conn, user_id, day.key, event.event_type,
-                                               event.timestamp):
+        for row in await self.store.advance_missions(ctx, user_id, day.key, event.event_type,
+                                                     event.timestamp):
             done = event.follow(MissionCompleted, payload=MissionPayload(
                 mission_id=row.mission_id, name=row.name, day=day.key, target=row.target,
                 reward=row.reward, expires_at=row.expires_at))
@@ -67,14 +68,14 @@ class Missions:
 
     async def _assign(self, cause: BaseEvent | None, ctx: Publisher, rules: Rules,
                       user_id: str, day: LocalDay) -> None:
-        if await repo.missions_of(ctx.conn, user_id, day.key):
+        if await self.store.missions_of(user_id, day.key, tx=ctx):
             return
         chosen = pick(rules.missions, user_id, day.key, self.per_day)
-        rows = [repo.MissionRow(mission_id=m.mission_id, name=m.name,
-                                event_type=m.rule.event, target=m.rule.count, progress=0,
-                                reward=m.reward, status="active", expires_at=day.end)
+        rows = [MissionRow(mission_id=m.mission_id, name=m.name,
+                           event_type=m.rule.event, target=m.rule.count, progress=0,
+                           reward=m.reward, status="active", expires_at=day.end)
                 for m in chosen]
-        assigned = set(await repo.assign_missions(ctx.conn, user_id, day.key, rows))
+        assigned = set(await self.store.assign_missions(ctx, user_id, day.key, rows))
         for r in rows:
             if r.mission_id not in assigned:
                 continue
@@ -86,11 +87,10 @@ class Missions:
     async def today(self, user_id: str) -> list[MissionLine]:
         """The user's missions of their current local day (status `expired` once it ended)."""
         now = utcnow()
-        day = local_day(now, await user_zone(self.stores, user_id, self.default_timezone))
-        async with self.stores.sql.read() as conn:
-            if not await economy_progress.user_exists(conn, user_id):
-                raise NotFoundError("user", user_id)
-            rows = await repo.missions_of(conn, user_id, day.key)
+        day = local_day(now, await user_zone(self.documents, user_id, self.default_timezone))
+        if not await self.store.user_exists(user_id):
+            raise NotFoundError("user", user_id)
+        rows = await self.store.missions_of(user_id, day.key)
         return [MissionLine(mission_id=r.mission_id, name=r.name,
                             progress=min(r.progress, r.target), target=r.target,
                             reward=r.reward, expires_at=r.expires_at,
@@ -101,17 +101,17 @@ class Missions:
     async def expire_due(self) -> int:
         """The scheduler's sweep: missions whose day ended become `expired`."""
         async with self.bus.transaction() as tx:
-            return await repo.expire_missions(tx.conn, utcnow())
+            return await self.store.expire_missions(tx, utcnow())
 
     async def assign_today(self, user_id: str) -> list[MissionLine]:
         """Today's missions, choosing them now if this is the user's first look today (the
         same choice the event subscriber makes; `mission_assigned` for new ones)."""
         rules = await self.rules.get()
-        tz = await user_zone(self.stores, user_id, self.default_timezone)
+        tz = await user_zone(self.documents, user_id, self.default_timezone)
         now = utcnow()
         day = local_day(now, tz)
         if rules.missions and self.per_day > 0:
             async with self.bus.transaction() as tx:
-                if await economy_progress.user_exists(tx.conn, user_id):
+                if await self.store.user_exists(user_id, tx=tx):
                     await self._assign(None, tx, rules, user_id, day)
         return await self.today(user_id)

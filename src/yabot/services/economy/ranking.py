@@ -6,26 +6,25 @@ from __future__ import annotations
 from yabot.domain.clock import utcnow
 from yabot.domain.economy import level_for
 from yabot.services.economy.days import week_start, zone
+from yabot.services.economy.ports import EconomyStore
 from yabot.services.economy.views import LevelView, RankingEntry
-from yabot.storage.manager import DatabaseManager
-from yabot.storage.sql.repositories import economy_rewards as repo
+from yabot.storage.documents.base import DocumentStore
 
 
 class Ranking:
-    def __init__(self, *, stores: DatabaseManager, default_timezone: str) -> None:
-        self.stores, self.tz = stores, zone(None, default_timezone)
+    def __init__(self, *, store: EconomyStore, documents: DocumentStore,
+                 default_timezone: str) -> None:
+        self.store, self.documents, self.tz = store, documents, zone(None, default_timezone)
 
     async def level(self, user_id: str) -> LevelView:
-        async with self.stores.sql.read() as conn:
-            earned = await repo.lifetime_earned(conn, user_id)
+        earned = await self.store.lifetime_earned(user_id)
         level, to_next = level_for(earned)
         return LevelView(level=level, earned=earned, to_next=to_next)
 
     async def week(self, *, limit: int = 10) -> list[RankingEntry]:
         """The top `limit` earners since Monday (default timezone), hidden users left out."""
         since = week_start(utcnow(), self.tz)
-        async with self.stores.sql.read() as conn:
-            rows = await repo.top_earners(conn, since, limit * 3 + 20)
+        rows = await self.store.top_earners(since, limit * 3 + 20)
         entries: list[RankingEntry] = []
         for user_id, name, earned in rows:
             if len(entries) >= limit:
@@ -45,5 +44,5 @@ class Ranking:
         return None
 
     async def _visible(self, user_id: str) -> bool:
-        doc = await self.stores.documents.users.get(user_id)
+        doc = await self.documents.users.get(user_id)
         return doc is None or getattr(doc.preferences, "show_in_ranking", True) is not False

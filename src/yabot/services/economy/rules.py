@@ -7,10 +7,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from yabot.domain.economy import Achievement, Level, Mission, TriviaQuestion
+from yabot.domain.economy import SECTION_KINDS, Achievement, Level, Mission, TriviaQuestion
 from yabot.domain.models import Item
-from yabot.storage.manager import DatabaseManager
-from yabot.storage.sql.repositories import economy_content as repo
+from yabot.services.economy.ports import EconomyStore
+from yabot.storage.documents.base import DocumentStore
 
 TTL_SECONDS = 5.0
 
@@ -33,8 +33,8 @@ class Rules:
 class RuleBook:
     """Loads `Rules` at most every TTL_SECONDS (or after `invalidate`)."""
 
-    def __init__(self, stores: DatabaseManager) -> None:
-        self.stores = stores
+    def __init__(self, store: EconomyStore, documents: DocumentStore) -> None:
+        self.store, self.documents = store, documents
         self._rules: Rules | None = None
         self._loaded_at = 0.0
 
@@ -48,16 +48,14 @@ class RuleBook:
         return self._rules
 
     async def _load(self) -> Rules:
-        async with self.stores.sql.read() as conn:
-            achievements = [Achievement.model_validate(d)
-                            for d in await repo.section(conn, "achievements")]
-            missions = [Mission.model_validate(d) for d in await repo.section(conn, "missions")]
-            trivia = [TriviaQuestion.model_validate(d)
-                      for d in await repo.section(conn, "trivia")]
-            levels = [Level.model_validate(d) for d in await repo.section(conn, "levels")]
+        sections = await self.store.sections(SECTION_KINDS)
+        achievements = [Achievement.model_validate(d) for d in sections["achievements"]]
+        missions = [Mission.model_validate(d) for d in sections["missions"]]
+        trivia = [TriviaQuestion.model_validate(d) for d in sections["trivia"]]
+        levels = [Level.model_validate(d) for d in sections["levels"]]
         items: dict[str, Item] = {}
         offset = 0
-        while batch := await self.stores.documents.items.list(limit=500, offset=offset):
+        while batch := await self.documents.items.list(limit=500, offset=offset):
             items.update((i.item_id, i) for i in batch)
             offset += len(batch)
         return Rules(achievements=achievements, missions=missions, trivia=trivia,

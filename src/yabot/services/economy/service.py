@@ -9,30 +9,34 @@ from yabot.events.handler_context import HandlerContext
 from yabot.services.economy.achievements import Achievements
 from yabot.services.economy.gift import DailyGift
 from yabot.services.economy.missions import Missions
+from yabot.services.economy.ports import EconomyStore
 from yabot.services.economy.ranking import Ranking
 from yabot.services.economy.rules import RuleBook
 from yabot.services.economy.shop import ShopService
 from yabot.services.economy.trivia import Trivia
 from yabot.services.wallet.service import BesitosService
 from yabot.settings import EconomySettings
-from yabot.storage.manager import DatabaseManager
+from yabot.storage.documents.base import DocumentStore
 
 GROUP = "economy"
 
 
 class EconomyService:
-    def __init__(self, *, stores: DatabaseManager, bus: EventBus, besitos: BesitosService,
-                 settings: EconomySettings) -> None:
+    def __init__(self, *, store: EconomyStore, documents: DocumentStore, bus: EventBus,
+                 besitos: BesitosService, settings: EconomySettings) -> None:
         self.bus, self.settings = bus, settings
-        self.rules = RuleBook(stores)
-        self.shop = ShopService(stores=stores, bus=bus, besitos=besitos, rules=self.rules)
-        self.achievements = Achievements(stores=stores, besitos=besitos, rules=self.rules)
-        self.missions = Missions(stores=stores, bus=bus, besitos=besitos, rules=self.rules,
-                                 per_day=settings.missions_per_day,
+        self.rules = RuleBook(store, documents)
+        self.shop = ShopService(store=store, documents=documents, bus=bus, besitos=besitos,
+                                rules=self.rules)
+        self.achievements = Achievements(store=store, besitos=besitos, rules=self.rules)
+        self.missions = Missions(store=store, documents=documents, bus=bus, besitos=besitos,
+                                 rules=self.rules, per_day=settings.missions_per_day,
                                  default_timezone=settings.default_timezone)
-        self.trivia = Trivia(stores=stores, bus=bus, besitos=besitos, rules=self.rules)
-        self.gift = DailyGift(stores=stores, bus=bus, besitos=besitos, settings=settings)
-        self.ranking = Ranking(stores=stores, default_timezone=settings.default_timezone)
+        self.trivia = Trivia(store=store, bus=bus, besitos=besitos, rules=self.rules)
+        self.gift = DailyGift(store=store, documents=documents, bus=bus, besitos=besitos,
+                              settings=settings)
+        self.ranking = Ranking(store=store, documents=documents,
+                               default_timezone=settings.default_timezone)
 
     def register(self) -> None:
         """Subscribe the `economy` group (call before `bus.start()`)."""

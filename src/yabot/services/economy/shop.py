@@ -10,29 +10,27 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from yabot.domain.clock import utcnow
+from yabot.domain.economy import Operation
 from yabot.domain.errors import ConflictError, ItemUnavailableError, NotFoundError, VipRequiredError
 from yabot.domain.events import ItemPurchased, ItemPurchasedPayload, ItemUsed, ItemUsedPayload
 from yabot.domain.models import Item
 from yabot.events.bus import EventBus
 from yabot.events.handler_context import Publisher
+from yabot.services.economy.ports import EconomyStore
 from yabot.services.economy.rules import RuleBook
 from yabot.services.economy.views import InventoryLine, PurchaseResult, UseResult
 from yabot.services.wallet.service import BesitosService
-from yabot.storage.manager import DatabaseManager
-from yabot.storage.sql.repositories import economy_content, economy_progress
-from yabot.storage.sql.repositories import economy_shop as repo
+from yabot.storage.documents.base import DocumentStore
 
 T = TypeVar("T")
 
 
 class ShopService:
-    def __init__(self, *, stores: DatabaseManager, bus: EventBus, besitos: BesitosService,
-                 rules: RuleBook) -> None:
-        self.stores, self.bus, self.besitos, self.rules = stores, bus, besitos, rules
+    def __init__(self, *, store: EconomyStore, documents: DocumentStore, bus: EventBus,
+                 besitos: BesitosService, rules: RuleBook) -> None:
+        self.store, self.documents, self.bus = store, documents, bus
+        self.besitos, self.rules = besitos, rules
 
     async def items_for_sale(self) -> list[Item]:
         """Items with a price, cheapest first."""
@@ -43,7 +41,7 @@ class ShopService:
     async def item(self, item_id: str) -> Item:
         found = (await self.rules.get()).items.get(item_id)
         if found is None:
-            found = await self.stores.documents.items.get(item_id)
+            found = await self.documents.items.get(item_id)
         if found is None:
             raise NotFoundError("item", item_id)
         return found
@@ -60,25 +58,24 @@ class ShopService:
         key = f"purchase:{user_id}:{idempotency_key}"
         applied = await self._run(lambda tx: self._buy(tx, user_id, item, quantity, key))
         balance = await self.besitos.balance(user_id)
-        async with self.stores.sql.read() as conn:
-            lines = await self._lines(conn, user_id)
+        lines = await self._lines(user_id)
         return PurchaseResult(user_id=user_id, item_id=item_id, quantity=quantity,
                               balance=balance, inventory=lines, applied=applied)
 
     async def _buy(self, tx: Publisher, user_id: str, item: Item, quantity: int,
                    key: str) -> bool:
-        seen = await repo.operation(tx.conn, key)
+        seen = await self.store.operation(tx, key)
         if seen is not None:
             _same(seen, user_id, "purchase", item.item_id, quantity)
             return False
-        if not await economy_progress.user_exists(tx.conn, user_id):
+        if not await self.store.user_exists(user_id, tx=tx):
             raise NotFoundError("user", user_id)
-        if item.vip_only and not await economy_progress.is_vip(tx.conn, user_id, utcnow()):
+        if item.vip_only and not await self.store.is_vip(tx, user_id, utcnow()):
             raise VipRequiredError(user_id, f"item:{item.item_id}")
         total = (item.price or 0) * quantity
         await self.besitos.spend(user_id, total, f"purchase:{item.item_id}", key, tx=tx)
-        await repo.add(tx.conn, user_id, item.item_id, quantity)
-        await repo.record_operation(tx.conn, repo.Operation(
+        await self.store.add_item(tx, user_id, item.item_id, quantity)
+        await self.store.record_operation(tx, Operation(
             key=key, user_id=user_id, kind="purchase", item_id=item.item_id,
             quantity=quantity))
         await tx.publish(ItemPurchased(user_id=user_id, payload=ItemPurchasedPayload(
@@ -94,24 +91,23 @@ class ShopService:
         effect = item.effect.as_dict() if item.effect is not None else {}
         key = f"use:{user_id}:{idempotency_key}"
         applied = await self._run(lambda tx: self._use(tx, user_id, item_id, effect, key))
-        async with self.stores.sql.read() as conn:
-            remaining = await repo.quantity(conn, user_id, item_id)
-            hint = (await economy_content.hint_text(conn, effect["reveal_hint"])
-                    if "reveal_hint" in effect else None)
+        remaining = await self.store.quantity(user_id, item_id)
+        hint = (await self.store.hint_text(effect["reveal_hint"])
+                if "reveal_hint" in effect else None)
         return UseResult(user_id=user_id, item_id=item_id, remaining=remaining, effect=effect,
                          hint_text=hint, applied=applied)
 
     async def _use(self, tx: Publisher, user_id: str, item_id: str, effect: dict[str, str],
                    key: str) -> bool:
-        seen = await repo.operation(tx.conn, key)
+        seen = await self.store.operation(tx, key)
         if seen is not None:
             _same(seen, user_id, "use", item_id, 1)
             return False
-        if not await economy_progress.user_exists(tx.conn, user_id):
+        if not await self.store.user_exists(user_id, tx=tx):
             raise NotFoundError("user", user_id)
-        if await repo.take(tx.conn, user_id, item_id, 1) is None:
+        if await self.store.take_item(tx, user_id, item_id, 1) is None:
             raise ItemUnavailableError(user_id, item_id, "the user has none")
-        await repo.record_operation(tx.conn, repo.Operation(
+        await self.store.record_operation(tx, Operation(
             key=key, user_id=user_id, kind="use", item_id=item_id, quantity=1))
         await tx.publish(ItemUsed(user_id=user_id, payload=ItemUsedPayload(
             item_id=item_id, effect=effect, idempotency_key=key)))
@@ -119,15 +115,14 @@ class ShopService:
 
     async def inventory(self, user_id: str) -> list[InventoryLine]:
         """What the user holds; NotFoundError("user")."""
-        async with self.stores.sql.read() as conn:
-            if not await economy_progress.user_exists(conn, user_id):
-                raise NotFoundError("user", user_id)
-            return await self._lines(conn, user_id)
+        if not await self.store.user_exists(user_id):
+            raise NotFoundError("user", user_id)
+        return await self._lines(user_id)
 
-    async def _lines(self, conn: AsyncConnection, user_id: str) -> list[InventoryLine]:
+    async def _lines(self, user_id: str) -> list[InventoryLine]:
         items = (await self.rules.get()).items
         lines = []
-        for item_id, quantity in await repo.items_of(conn, user_id):
+        for item_id, quantity in await self.store.items_of(user_id):
             item = items.get(item_id)
             lines.append(InventoryLine(
                 item_id=item_id, name=item.name if item else item_id, quantity=quantity,
@@ -139,12 +134,12 @@ class ShopService:
         try:
             async with self.bus.transaction() as tx:
                 return await fn(tx)
-        except IntegrityError:  # a concurrent request with the same key won: now a replay
+        except self.store.races:  # a concurrent request with the same key won: now a replay
             async with self.bus.transaction() as tx:
                 return await fn(tx)
 
 
-def _same(seen: repo.Operation, user_id: str, kind: str, item_id: str, quantity: int) -> None:
+def _same(seen: Operation, user_id: str, kind: str, item_id: str, quantity: int) -> None:
     if (seen.user_id, seen.kind, seen.item_id, seen.quantity) != (user_id, kind, item_id,
                                                                   quantity):
         raise ConflictError(f"idempotency key {seen.key!r} was already used for another "

@@ -4,31 +4,27 @@ together."""
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
 from yabot.domain.clock import utcnow
 from yabot.domain.economy import TriviaQuestion
 from yabot.domain.errors import NotFoundError
 from yabot.domain.events import TriviaAnswered, TriviaAnsweredPayload
 from yabot.events.bus import EventBus
 from yabot.events.handler_context import Publisher
+from yabot.services.economy.ports import EconomyStore
 from yabot.services.economy.rules import RuleBook
 from yabot.services.economy.views import TriviaAnswer
 from yabot.services.wallet.service import BesitosService
-from yabot.storage.manager import DatabaseManager
-from yabot.storage.sql.repositories import economy_progress as repo
 
 
 class Trivia:
-    def __init__(self, *, stores: DatabaseManager, bus: EventBus, besitos: BesitosService,
+    def __init__(self, *, store: EconomyStore, bus: EventBus, besitos: BesitosService,
                  rules: RuleBook) -> None:
-        self.stores, self.bus, self.besitos, self.rules = stores, bus, besitos, rules
+        self.store, self.bus, self.besitos, self.rules = store, bus, besitos, rules
 
     async def next_question(self, user_id: str) -> TriviaQuestion | None:
         """The first question of the pack the user has not answered (None: all done)."""
         rules = await self.rules.get()
-        async with self.stores.sql.read() as conn:
-            answered = await repo.answers_of(conn, user_id)
+        answered = await self.store.answers_of(user_id)
         return next((q for q in rules.trivia if q.question_id not in answered), None)
 
     async def question(self, question_id: str) -> TriviaQuestion:
@@ -45,19 +41,19 @@ class Trivia:
         try:
             async with self.bus.transaction() as tx:
                 return await self._answer(tx, user_id, question, option)
-        except IntegrityError:  # a concurrent first answer won (PostgreSQL)
+        except self.store.races:  # a concurrent first answer won (PostgreSQL)
             async with self.bus.transaction() as tx:
                 return await self._answer(tx, user_id, question, option)
 
     async def _answer(self, tx: Publisher, user_id: str, question: TriviaQuestion,
                       option: int) -> TriviaAnswer:
-        if not await repo.user_exists(tx.conn, user_id):
+        if not await self.store.user_exists(user_id, tx=tx):
             raise NotFoundError("user", user_id)
         correct = option == question.answer
         reward = question.reward if correct else 0
-        if not await repo.record_answer(tx.conn, user_id, question.question_id, option,
-                                        correct, utcnow()):
-            first, was_right = (await repo.answers_of(tx.conn, user_id))[question.question_id]
+        if not await self.store.record_answer(tx, user_id, question.question_id, option,
+                                              correct, utcnow()):
+            first, was_right = (await self.store.answers_of(user_id, tx=tx))[question.question_id]
             return TriviaAnswer(question_id=question.question_id, option=first,
                                 correct=was_right, reward=0, applied=False,
                                 correct_option=question.answer)

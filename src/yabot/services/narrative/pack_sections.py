@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from yabot.domain.economy import SECTION_KINDS, section_json
 from yabot.domain.events import EVENT_TYPES, ContentPublished, ContentPublishedPayload
-from yabot.storage.sql.repositories import economy_content as repo
 
 if TYPE_CHECKING:
     from yabot.services.narrative.content import ContentPack
@@ -75,27 +75,27 @@ def diff_pack(pack: ContentPack, *, fragments: dict[str, str], items: dict[str, 
     added: dict[str, list[str]] = {}
     changed: dict[str, list[str]] = {}
     olds: dict[str, dict[str, str]] = {"fragments": fragments, "items": items, "hints": hints}
-    for kind in repo.SECTION_KINDS:
+    for kind in SECTION_KINDS:
         olds[kind] = {eid: data for (k, eid), data in sections.items() if k == kind}
     for section, key in (("fragments", "fragment_id"), ("items", "item_id"),
-                         ("hints", "hint_id"), *((k, _IDS[k][1]) for k in repo.SECTION_KINDS)):
+                         ("hints", "hint_id"), *((k, _IDS[k][1]) for k in SECTION_KINDS)):
         for entry in getattr(pack, section):
             entry_id, old = getattr(entry, key), olds[section].get(getattr(entry, key))
             if old is None:
                 _note(added, section, entry_id)
-            elif old != repo.dump(_json(entry)):
+            elif old != section_json(_json(entry)):
                 _note(changed, section, entry_id)
     return added, changed
 
 
 def dump_entry(model: BaseModel) -> str:
-    return repo.dump(_json(model))
+    return section_json(_json(model))
 
 
 def section_rows(pack: ContentPack) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """Per section kind, the (id, JSON) rows a load stores."""
     return {kind: [(getattr(e, _IDS[kind][1]), _json(e)) for e in getattr(pack, kind)]
-            for kind in repo.SECTION_KINDS}
+            for kind in SECTION_KINDS}
 
 
 def published(source: str, added: dict[str, list[str]],

@@ -29,7 +29,7 @@ from yabot.services.subscriptions.service import SubscriptionService
 from yabot.services.wallet.service import BesitosService
 from yabot.services.workflow.ports import RewardStore
 from yabot.settings import EconomySettings
-from yabot.storage.manager import DatabaseManager
+from yabot.storage.documents.base import DocumentStore
 
 log = get_logger(__name__)
 GROUP = "coordinator"
@@ -41,13 +41,13 @@ def reaction_content_id(chat_id: int, message_id: int) -> str:
 
 
 class CoordinatorService:
-    def __init__(self, *, rewards: RewardStore, stores: DatabaseManager, bus: EventBus,
+    def __init__(self, *, rewards: RewardStore, documents: DocumentStore, bus: EventBus,
                  besitos: BesitosService,
                  narrative: NarrativeService, subscriptions: SubscriptionService,
                  reaction_reward: int, ordering: OrderingConfig | None = None,
                  economy: EconomySettings | None = None) -> None:
-        """`stores`: where the economy's daily cap reads the user's timezone."""
-        self.rewards, self.bus, self.stores = rewards, bus, stores
+        """`documents`: where the economy's daily cap reads the user's timezone."""
+        self.rewards, self.bus, self.documents = rewards, bus, documents
         self.besitos, self.narrative, self.subscriptions = besitos, narrative, subscriptions
         self.reaction_reward = reaction_reward
         self.economy = economy or EconomySettings()
@@ -121,7 +121,7 @@ class CoordinatorService:
         cap = self.economy.reaction_daily_cap
         if cap <= 0:
             return False
-        tz = await user_zone(self.stores, user, self.economy.default_timezone)
+        tz = await user_zone(self.documents, user, self.economy.default_timezone)
         since = local_day(event.timestamp, tz).start
         return await self.rewards.rewards_since(tx, user, since) >= cap
 

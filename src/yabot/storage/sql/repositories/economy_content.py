@@ -10,15 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.clock import utcnow
+from yabot.domain.economy import section_json
 from yabot.storage.sql.dialect import insert_for
 from yabot.storage.sql.tables import narrative_hints
 from yabot.storage.sql.tables_economy import content_sections
-
-SECTION_KINDS = ("achievements", "missions", "trivia", "levels")
-
-
-def dump(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 async def upsert_section(conn: AsyncConnection, kind: str,
@@ -33,7 +28,7 @@ async def upsert_section(conn: AsyncConnection, kind: str,
         set_={"position": stmt.excluded.position, "data": stmt.excluded.data,
               "updated_at": stmt.excluded.updated_at})
     await conn.execute(stmt, [{"kind": kind, "entry_id": entry_id, "position": i,
-                               "data": dump(data), "updated_at": now}
+                               "data": section_json(data), "updated_at": now}
                               for i, (entry_id, data) in enumerate(entries)])
 
 
@@ -55,8 +50,8 @@ async def section(conn: AsyncConnection, kind: str) -> list[dict[str, Any]]:
 async def stored_hints(conn: AsyncConnection) -> dict[str, str]:
     """hint_id -> JSON of the stored hint (to tell added from changed)."""
     rows = await conn.execute(sa.select(narrative_hints))
-    return {r.hint_id: dump({"hint_id": r.hint_id, "fragment_id": r.fragment_id,
-                             "threshold": r.threshold, "text": r.text}) for r in rows}
+    return {r.hint_id: section_json({"hint_id": r.hint_id, "fragment_id": r.fragment_id,
+                                  "threshold": r.threshold, "text": r.text}) for r in rows}
 
 
 async def hint_text(conn: AsyncConnection, hint_id: str) -> str | None:

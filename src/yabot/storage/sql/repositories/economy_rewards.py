@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.clock import as_utc
+from yabot.domain.economy import MissionRow
 from yabot.storage.sql.dialect import insert_for
 from yabot.storage.sql.tables import besitos_ledger, user_profiles
 from yabot.storage.sql.tables_economy import daily_gifts, user_missions
 
 # positive ledger entries that are not earnings: a released auction hold gives back
 _NOT_EARNED = "auction:%"
-
-
-@dataclass(frozen=True)
-class MissionRow:
-    mission_id: str
-    name: str
-    event_type: str
-    target: int
-    progress: int
-    reward: int
-    status: str
-    expires_at: datetime
 
 
 def _mission(r: sa.Row[tuple[object, ...]]) -> MissionRow:

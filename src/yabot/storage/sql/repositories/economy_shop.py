@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.clock import utcnow
+from yabot.domain.economy import Operation
 from yabot.storage.sql.dialect import insert_for
 from yabot.storage.sql.tables_economy import inventory, item_operations
-
-
-@dataclass(frozen=True)
-class Operation:
-    key: str
-    user_id: str
-    kind: str
-    item_id: str
-    quantity: int
 
 
 async def operation(conn: AsyncConnection, key: str) -> Operation | None:
