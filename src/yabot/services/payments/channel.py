@@ -73,7 +73,7 @@ class ChannelService:
         if not self.enabled or chat_id != self.chat_id:
             return False
         async with self.bus.transaction() as tx:
-            changed = await self.channel.set_member(tx.conn, user_id,
+            changed = await self.channel.set_member(tx, user_id,
                                                     "member" if joined else "left", utcnow())
             if changed:
                 cls = UserJoinedChannel if joined else UserLeftChannel
@@ -99,9 +99,9 @@ class ChannelService:
         now = utcnow()
         reason: str = status
         if status == "cancelled" and await self.payments_store.refunded_since(
-                ctx.conn, event.user_id, now - REFUND_WINDOW):
+                ctx, event.user_id, now - REFUND_WINDOW):
             reason = "refunded"
-        await self.channel.add_removal(ctx.conn, f"event:{event.event_id}", event.user_id,
+        await self.channel.add_removal(ctx, f"event:{event.event_id}", event.user_id,
                                        reason, now)
 
     async def run_removals(self) -> int:
@@ -147,7 +147,7 @@ class ChannelService:
             if await self._is_vip(user_id):
                 continue
             async with self.bus.transaction() as tx:
-                if await self.channel.add_removal(tx.conn, f"reconcile:{now:%Y-%m-%d}:{user_id}",
+                if await self.channel.add_removal(tx, f"reconcile:{now:%Y-%m-%d}:{user_id}",
                                                   user_id, "reconcile", now):
                     queued += 1
         if queued:

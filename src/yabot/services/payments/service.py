@@ -92,7 +92,7 @@ class PaymentsService:
         now = utcnow()
         checkpoint("payments.before_grant")
         async with self.bus.transaction() as tx:
-            current = await self.store.current_plan(tx.conn, user_id)
+            current = await self.store.current_plan(tx, user_id)
             if current is None:
                 raise NotFoundError("user", user_id)
             renewal = current.active_vip(now)
@@ -105,8 +105,8 @@ class PaymentsService:
             payment = Payment(charge_id=charge_id, user_id=user_id, offer_id=offer_id,
                               amount=amount, currency=currency, status="paid",
                               is_recurring=is_recurring, created_at=now, plan_end=end)
-            if not await self.store.insert_payment(tx.conn, payment):
-                existing = await self.store.payment_in(tx.conn, charge_id)
+            if not await self.store.insert_payment(tx, payment):
+                existing = await self.store.payment_in(tx, charge_id)
                 assert existing is not None
                 log.info("payment already recorded", charge_id=charge_id, user_id=user_id)
                 return PaymentOutcome(existing, new=False)
@@ -143,7 +143,7 @@ class PaymentsService:
             raise GatewayUnavailableError("no Telegram bot to call refundStarPayment")
         await self.gateway.refund_star_payment(int(user_id), charge_id)
         async with self.bus.transaction() as tx:
-            if not await self.store.mark_refunded(tx.conn, charge_id, utcnow()):
+            if not await self.store.mark_refunded(tx, charge_id, utcnow()):
                 return False  # a concurrent refund won
             await self.subscriptions.set_plan(user_id, "free", tx=tx)  # ends it now
             await tx.publish(PaymentRefunded(user_id=user_id, payload=PaymentRefundedPayload(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.payments import Removal
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.dialect import insert_for
+from yabot.storage.sql.repositories.base import Transaction
 from yabot.storage.sql.tables_payments import channel_members, channel_removals
 
 _M, _X = channel_members.c, channel_removals.c
@@ -22,9 +22,10 @@ class SqlChannelRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def set_member(self, conn: AsyncConnection, user_id: str, status: str,
+    async def set_member(self, tx: Transaction, user_id: str, status: str,
                          now: datetime) -> bool:
         """Record `member` or `left`; True only when it changed (or is new)."""
+        conn = tx.conn
         insert = insert_for(conn, channel_members).values(user_id=user_id, status=status,
                                                           updated_at=now)
         result = await conn.execute(insert.on_conflict_do_update(
@@ -37,9 +38,10 @@ class SqlChannelRepository:
             return list((await conn.execute(sa.select(_M.user_id)
                                             .where(_M.status == "member"))).scalars())
 
-    async def add_removal(self, conn: AsyncConnection, key: str, user_id: str, reason: str,
+    async def add_removal(self, tx: Transaction, key: str, user_id: str, reason: str,
                           now: datetime) -> bool:
         """Queue a removal once per `key`; False when that key exists already."""
+        conn = tx.conn
         result = await conn.execute(
             insert_for(conn, channel_removals).values(
                 removal_key=key, user_id=user_id, reason=reason, status="pending",

@@ -11,6 +11,7 @@ from yabot.domain.clock import as_utc
 from yabot.domain.payments import CurrentPlan, Offer, Payment, SupportRequest
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.dialect import insert_for
+from yabot.storage.sql.repositories.base import Transaction
 from yabot.storage.sql.tables import subscriptions, user_profiles
 from yabot.storage.sql.tables_payments import payment_offers, payments, support_requests
 
@@ -24,6 +25,12 @@ def _payment(row: sa.RowMapping) -> Payment:
         is_recurring=bool(row["is_recurring"]), created_at=as_utc(row["created_at"]),
         plan_end=None if row["plan_end"] is None else as_utc(row["plan_end"]),
         refunded_at=None if row["refunded_at"] is None else as_utc(row["refunded_at"]))
+
+
+async def _payment_by_charge(conn: AsyncConnection, charge_id: str) -> Payment | None:
+    row = (await conn.execute(sa.select(payments).where(_P.charge_id == charge_id))
+           ).mappings().first()
+    return None if row is None else _payment(row)
 
 
 class SqlPaymentsRepository:
@@ -54,9 +61,10 @@ class SqlPaymentsRepository:
                      expires_at=as_utc(row["expires_at"]), used=used)
 
     # --- inside the grant / refund transaction -------------------------------------------
-    async def current_plan(self, conn: AsyncConnection, user_id: str) -> CurrentPlan | None:
+    async def current_plan(self, tx: Transaction, user_id: str) -> CurrentPlan | None:
         """Lock the profile (PostgreSQL) and read the user's newest plan row; None when the
         user is unknown."""
+        conn = tx.conn
         found = (await conn.execute(sa.select(user_profiles.c.user_id)
                                     .where(user_profiles.c.user_id == user_id)
                                     .with_for_update())).first()
@@ -70,8 +78,9 @@ class SqlPaymentsRepository:
         return CurrentPlan(plan_type=row.plan_type, status=row.status,
                            end_date=None if row.end_date is None else as_utc(row.end_date))
 
-    async def insert_payment(self, conn: AsyncConnection, payment: Payment) -> bool:
+    async def insert_payment(self, tx: Transaction, payment: Payment) -> bool:
         """False when the charge id is already recorded (nothing is written)."""
+        conn = tx.conn
         result = await conn.execute(
             insert_for(conn, payments).values(
                 charge_id=payment.charge_id, user_id=payment.user_id,
@@ -81,21 +90,21 @@ class SqlPaymentsRepository:
             .on_conflict_do_nothing(index_elements=["charge_id"]).returning(_P.charge_id))
         return result.first() is not None
 
-    async def payment_in(self, conn: AsyncConnection, charge_id: str) -> Payment | None:
-        row = (await conn.execute(sa.select(payments).where(_P.charge_id == charge_id))
-               ).mappings().first()
-        return None if row is None else _payment(row)
+    async def payment_in(self, tx: Transaction, charge_id: str) -> Payment | None:
+        return await _payment_by_charge(tx.conn, charge_id)
 
-    async def mark_refunded(self, conn: AsyncConnection, charge_id: str,
+    async def mark_refunded(self, tx: Transaction, charge_id: str,
                             now: datetime) -> bool:
+        conn = tx.conn
         result = await conn.execute(payments.update()
                                     .where(_P.charge_id == charge_id, _P.status == "paid")
                                     .values(status="refunded", refunded_at=now)
                                     .returning(_P.charge_id))
         return result.first() is not None
 
-    async def refunded_since(self, conn: AsyncConnection, user_id: str,
+    async def refunded_since(self, tx: Transaction, user_id: str,
                              since: datetime) -> bool:
+        conn = tx.conn
         row = (await conn.execute(sa.select(_P.charge_id).where(
             _P.user_id == user_id, _P.status == "refunded", _P.refunded_at >= since)
             .limit(1))).first()
@@ -104,7 +113,7 @@ class SqlPaymentsRepository:
     # --- reads ---------------------------------------------------------------------------
     async def get_payment(self, charge_id: str) -> Payment | None:
         async with self.db.read() as conn:
-            return await self.payment_in(conn, charge_id)
+            return await _payment_by_charge(conn, charge_id)
 
     async def user_exists(self, user_id: str) -> bool:
         async with self.db.read() as conn:
