@@ -63,6 +63,7 @@ class BotRuntime:
         self.webhook = settings.bot.bot_mode == "webhook"
         self.poller = None if self.webhook else Poller(self.bot, self.inbox)
         self._webhook_task: asyncio.Task[None] | None = None
+        self._commands_task: asyncio.Task[None] | None = None
         self._started = False
 
     def routers(self) -> list[APIRouter]:
@@ -84,10 +85,9 @@ class BotRuntime:
         self.domain.payments.attach_gateway(BotPaymentsGateway(self.bot, self.domain))
         if not self.domain.channel.enabled:
             log.info("VIP channel off: VIP_CHANNEL_ID is not set")
-        try:
-            await set_commands(self.bot)
-        except Exception as exc:  # the command list is a convenience: never block start-up
-            log.warning("setMyCommands failed", error=f"{type(exc).__name__}: {exc}")
+        # in the background: the session retries an unreachable Bot API for minutes, and the
+        # command list is a convenience that must never hold start-up (or readiness) back
+        self._commands_task = asyncio.create_task(self._set_commands())
         if self.webhook:
             assert self.settings.webhook_base_url
             assert self.settings.webhook_secret
@@ -98,6 +98,12 @@ class BotRuntime:
             self.poller.start()
         self._started = True
         log.info("Telegram bot started", mode=self.settings.bot_mode)
+
+    async def _set_commands(self) -> None:
+        try:
+            await set_commands(self.bot)
+        except Exception as exc:
+            log.warning("setMyCommands failed", error=f"{type(exc).__name__}: {exc}")
 
     async def health(self) -> dict[str, ComponentHealth]:
         """`bot`: up once started; the webhook registration and the update queue as detail
@@ -113,6 +119,9 @@ class BotRuntime:
                                        detail=detail)}
 
     async def stop_intake(self) -> None:
+        if self._commands_task is not None:
+            self._commands_task.cancel()
+            await asyncio.gather(self._commands_task, return_exceptions=True)
         if self.poller is not None:
             await self.poller.stop()
         if self._webhook_task is not None:
