@@ -50,15 +50,11 @@ ALLOWED = {
     "upward: yabot.events.factory -> yabot.observability.metrics",
     # house-repos (services/): sagas use workflow's crash checkpoint
     "upward: yabot.services.users.sagas -> yabot.services.workflow.workflows",
-    # bot/ takes a Database directly (issue 14, item 3: the update path's inbox, issue 17);
-    # the bot's outgoing queue reads the messaging repository
-    "reach: yabot.bot.inbox -> yabot.storage.sql.updates",
-    "reach: yabot.bot.inbox_worker -> yabot.storage.sql.database",
-    "reach: yabot.bot.inbox_worker -> yabot.storage.sql.updates",
+    # bot/: the runtime hands a Database to the send queue's Sender (services/messaging,
+    # issue 17) and reads ComponentHealth; the outgoing capture reads the messaging repository
     "reach: yabot.bot.outgoing -> yabot.storage.sql.repositories.messaging",
     "reach: yabot.bot.runtime -> yabot.storage.manager",
     "reach: yabot.bot.runtime -> yabot.storage.sql.database",
-    "reach: yabot.bot.runtime -> yabot.storage.sql.updates",
 }
 
 

@@ -18,10 +18,11 @@ from typing import Any
 from aiogram.types import Update
 
 from yabot.domain.events import UpdateReceived, UpdateReceivedPayload
+from yabot.domain.views import InboxRow
 from yabot.events.bus import EventBus
 from yabot.logs import get_logger
 from yabot.observability.metrics import Metrics
-from yabot.storage.sql.updates import InboxRow, insert_updates
+from yabot.services.messaging.update_inbox import UpdateRecords
 
 log = get_logger(__name__)
 UPDATE_KINDS = ("message", "edited_message", "callback_query", "message_reaction",
@@ -70,8 +71,9 @@ class UpdateInbox:
     only after its own update is committed.
     """
 
-    def __init__(self, bus: EventBus, metrics: Metrics | None = None) -> None:
-        self.bus, self.metrics = bus, metrics
+    def __init__(self, bus: EventBus, records: UpdateRecords,
+                 metrics: Metrics | None = None) -> None:
+        self.bus, self.records, self.metrics = bus, records, metrics
         self.on_record: Callable[[InboxRow, int | None], None] | None = None
         self._pending: list[_Pending] = []
         self._flusher: asyncio.Task[None] | None = None
@@ -112,7 +114,7 @@ class UpdateInbox:
         for item in batch:
             first.setdefault(item.update_id, item)
         async with self.bus.transaction() as tx:
-            fresh = await insert_updates(tx.conn, [(i.update_id, i.payload)
+            fresh = await self.records.record(tx, [(i.update_id, i.payload)
                                                    for i in first.values()])
             events = [UpdateReceived(
                 user_id=None if i.user is None else str(i.user),

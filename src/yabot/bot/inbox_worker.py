@@ -19,18 +19,19 @@ from aiogram.types import Update
 
 from yabot.bot.inbox import Backoff, UpdateInbox, queue_for, user_of_payload
 from yabot.bot.outgoing import CAPTURE, Capture
+from yabot.domain.views import InboxRow
 from yabot.logs import get_logger
 from yabot.services.messaging.update_commit import UpdateEffects, commit_updates
-from yabot.storage.sql.database import Database
-from yabot.storage.sql.updates import InboxRow, mark_failed_in, pending_updates
+from yabot.services.messaging.update_inbox import UpdateRecords
 
 log = get_logger(__name__)
 
 
 class UpdateProcessor:
-    def __init__(self, *, inbox: UpdateInbox, db: Database, dispatcher: Dispatcher, bot: Bot,
-                 workers: int = 8, max_attempts: int = 5, backoff: Backoff | None = None) -> None:
-        self.inbox, self.db, self.dp, self.bot = inbox, db, dispatcher, bot
+    def __init__(self, *, inbox: UpdateInbox, records: UpdateRecords, dispatcher: Dispatcher,
+                 bot: Bot, workers: int = 8, max_attempts: int = 5,
+                 backoff: Backoff | None = None) -> None:
+        self.inbox, self.records, self.dp, self.bot = inbox, records, dispatcher, bot
         self.max_attempts, self.backoff = max_attempts, backoff or Backoff()
         self.queues: list[asyncio.Queue[InboxRow]] = [asyncio.Queue() for _ in range(workers)]
         self._queued: set[int] = set()
@@ -47,7 +48,7 @@ class UpdateProcessor:
                        for i, q in enumerate(self.queues)]
         self.inbox.on_record = self.submit
         left, after = 0, None
-        while rows := await pending_updates(self.db, after=after):
+        while rows := await self.records.pending(after=after):
             for row in rows:
                 self.submit(row, user_of_payload(row.payload))
             left, after = left + len(rows), rows[-1].update_id
@@ -108,8 +109,8 @@ class UpdateProcessor:
             try:  # the attempt's events (outcome "error") and the apology, if any
                 failed = UpdateEffects(events=effects.events, calls=capture.calls)
                 async with self.inbox.bus.transaction() as tx:
-                    await mark_failed_in(tx.conn, row.update_id,
-                                         f"{type(exc).__name__}: {exc}", final=final)
+                    await self.records.mark_failed(tx, row.update_id,
+                                                    f"{type(exc).__name__}: {exc}", final=final)
                     await commit_updates(tx, [failed], done=False)
                 self._committed(bool(failed.calls))
             except Exception as db_exc:  # the row stays pending: retried here or at start

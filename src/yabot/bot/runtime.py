@@ -33,7 +33,6 @@ from yabot.services.messaging.sender import Sender, SenderConfig
 from yabot.settings import Settings
 from yabot.storage.manager import ComponentHealth
 from yabot.storage.sql.database import Database
-from yabot.storage.sql.updates import purge_done
 
 log = get_logger(__name__)
 KEEP_PROCESSED = timedelta(days=7)
@@ -48,12 +47,12 @@ class BotRuntime:
             self.bot.session.middleware(CountBotApiCalls(metrics))
         self.storage = create_storage(settings.redis)
         self.dispatcher = create_dispatcher(domain, storage=self.storage)
-        self.inbox = UpdateInbox(bus, metrics)
+        self.inbox = UpdateInbox(bus, domain.updates, metrics)
         self.notifier = Notifier(domain)
         self.notifier.register(bus)
         AuctionNotifier(domain).register(bus)  # notices on the durable send queue
-        self.processor = UpdateProcessor(inbox=self.inbox, db=db, dispatcher=self.dispatcher,
-                                         bot=self.bot)
+        self.processor = UpdateProcessor(inbox=self.inbox, records=domain.updates,
+                                         dispatcher=self.dispatcher, bot=self.bot)
         bot_cfg = settings.bot
         self.sender = Sender(db, telegram_send(self.bot), config=SenderConfig(
             rate=bot_cfg.telegram_send_rate, chat_rate=bot_cfg.telegram_chat_rate,
@@ -77,7 +76,7 @@ class BotRuntime:
 
     async def start(self) -> None:
         with contextlib.suppress(Exception):
-            purged = await purge_done(self.db, KEEP_PROCESSED)
+            purged = await self.domain.updates.purge_done(KEEP_PROCESSED)
             if purged:
                 log.info("old processed updates purged", count=purged)
         self.sender.start()  # first: what an earlier run committed goes out

@@ -157,3 +157,12 @@ class EventRow:
     user_id: str | None
     timestamp: datetime
     payload: str  # compact JSON, shortened
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """A recorded Telegram update (`processed_updates`): its raw JSON and attempts so far."""
+
+    update_id: int
+    payload: str
+    attempts: int

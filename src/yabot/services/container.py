@@ -20,6 +20,7 @@ from yabot.services.economy.auctions import AuctionService
 from yabot.services.economy.service import EconomyService
 from yabot.services.economy.stats import EconomyStats
 from yabot.services.messaging.broadcasts import BroadcastService
+from yabot.services.messaging.update_inbox import UpdateRecords
 from yabot.services.narrative.item_effects import ItemEffects
 from yabot.services.narrative.service import NarrativeService
 from yabot.services.payments.channel import ChannelService
@@ -47,6 +48,7 @@ from yabot.storage.sql.repositories.narrative import HintRepository, StoryReposi
 from yabot.storage.sql.repositories.payments import SqlPaymentsRepository
 from yabot.storage.sql.repositories.shared_documents import SharedDocumentWrites
 from yabot.storage.sql.repositories.subscriptions import SubscriptionRepository
+from yabot.storage.sql.repositories.updates import UpdateRepository
 from yabot.storage.sql.repositories.users import UserRepository
 from yabot.storage.sql.repositories.wallet import LedgerRepository
 from yabot.storage.sql.repositories.workflows import (
@@ -73,6 +75,7 @@ class DomainServices:
     channel: ChannelService
     economy_stats: EconomyStats
     broadcasts: BroadcastService
+    updates: UpdateRecords
     admin_accounts: AdminAccountService
     admin_queries: AdminQueries
 
@@ -130,6 +133,11 @@ def economy_service(stores: DatabaseManager, bus: EventBus, besitos: BesitosServ
                           bus=bus, besitos=besitos, settings=settings)
 
 
+def update_records(db: Database) -> UpdateRecords:
+    """The Telegram update inbox, for the bot's intake."""
+    return UpdateRecords(UpdateRepository(db))
+
+
 def admin_account_service(settings: Settings, db: Database) -> AdminAccountService:
     return AdminAccountService(store=AdminAccountRepository(db), session_ttl=timedelta(
         minutes=settings.admin.session_ttl_minutes))
@@ -180,7 +188,7 @@ def build_services(*, settings: Settings, stores: DatabaseManager, bus: EventBus
         economy_stats=EconomyStats(store=EconomyStatsRepository(stores.sql)),
         admin_accounts=admin_account_service(settings, stores.sql),
         admin_queries=AdminQueries(store=AdminQueryRepository(stores.sql)),
-        broadcasts=BroadcastService(stores.sql))
+        broadcasts=BroadcastService(stores.sql), updates=update_records(stores.sql))
 
 
 def default_jobs(domain: DomainServices, bus: EventBus) -> list[Job]:

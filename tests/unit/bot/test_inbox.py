@@ -21,6 +21,7 @@ from yabot.bot.local_session import LocalSession
 from yabot.bot.middlewares import ErrorMiddleware
 from yabot.bot.outgoing import telegram_send
 from yabot.bot.webhook import SECRET_HEADER, create_webhook_router
+from yabot.services.container import update_records
 from yabot.services.messaging.sender import Sender, SenderConfig
 from yabot.settings import BotSettings
 from yabot.storage.sql.tables import event_log
@@ -66,7 +67,7 @@ def processor(env: InboxEnv, inbox: UpdateInbox, recorder: Recorder,
     dp.update.outer_middleware(ErrorMiddleware())
     dp.include_router(recorder.router)
     bot = create_bot(BotSettings(), session=session, token="1:test")
-    return UpdateProcessor(inbox=inbox, db=env.db, dispatcher=dp, bot=bot, workers=2,
+    return UpdateProcessor(inbox=inbox, records=inbox.records, dispatcher=dp, bot=bot, workers=2,
                            backoff=Backoff(base=0.01, cap=0.05))
 
 
@@ -90,7 +91,7 @@ async def send_queued(env: InboxEnv, proc: UpdateProcessor) -> None:
 
 
 async def test_recorded_once_with_update_received(inbox_env: InboxEnv) -> None:
-    inbox = UpdateInbox(inbox_env.bus)
+    inbox = UpdateInbox(inbox_env.bus, update_records(inbox_env.db))
     assert await inbox.record(update(1, "hola"))
     assert not await inbox.record(update(1, "hola"))
     assert await update_status(inbox_env.db, 1) == "pending"
@@ -102,7 +103,8 @@ async def test_recorded_once_with_update_received(inbox_env: InboxEnv) -> None:
 
 
 async def test_leftovers_processed_at_start_and_failures_retried(inbox_env: InboxEnv) -> None:
-    inbox, recorder, session = UpdateInbox(inbox_env.bus), Recorder(), LocalSession()
+    inbox = UpdateInbox(inbox_env.bus, update_records(inbox_env.db))
+    recorder, session = Recorder(), LocalSession()
     for i, text in enumerate(["uno", "flaky dos", "tres"], 1):
         await inbox.record(update(i, text, uid=i))  # before the processor runs
     proc = processor(inbox_env, inbox, recorder, session)
@@ -124,7 +126,7 @@ async def test_leftovers_processed_at_start_and_failures_retried(inbox_env: Inbo
 
 
 async def test_webhook_route_checks_secret_and_body(inbox_env: InboxEnv) -> None:
-    inbox = UpdateInbox(inbox_env.bus)
+    inbox = UpdateInbox(inbox_env.bus, update_records(inbox_env.db))
     app = FastAPI()
     app.include_router(create_webhook_router(path="/hook", secret="s3cret", inbox=inbox))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),

@@ -6,23 +6,16 @@ processed once. Rows move `pending` → `done` (or `failed` after the last attem
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.domain.clock import utcnow
+from yabot.domain.views import InboxRow
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.dialect import insert_for
 from yabot.storage.sql.tables import processed_updates as t
-
-
-@dataclass(frozen=True)
-class InboxRow:
-    update_id: int
-    payload: str
-    attempts: int
 
 
 async def insert_updates(conn: AsyncConnection, rows: list[tuple[int, str]]) -> set[int]:

@@ -1,0 +1,32 @@
+"""UpdateInbox rows for the bot's intake: record, list pending, count a failed attempt,
+purge done ones. The bot takes this (built in the container), never the store."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from yabot.domain.views import InboxRow
+from yabot.events.handler_context import Publisher
+from yabot.services.messaging.ports import UpdateStore
+
+
+class UpdateRecords:
+    def __init__(self, store: UpdateStore) -> None:
+        self.store = store
+
+    async def record(self, tx: Publisher, rows: list[tuple[int, str]]) -> set[int]:
+        """Record raw (update_id, JSON) in `tx`; returns the update_ids that were new."""
+        return await self.store.insert(tx, rows)
+
+    async def mark_failed(self, tx: Publisher, update_id: int, error: str, *,
+                          final: bool) -> int:
+        """Count a failed attempt in `tx` (`final`: give up); returns the attempts so far."""
+        return await self.store.mark_failed(tx, update_id, error, final=final)
+
+    async def pending(self, *, after: int | None = None) -> list[InboxRow]:
+        """Recorded, not processed yet, in update_id order (a page of them)."""
+        return await self.store.pending(after=after)
+
+    async def purge_done(self, older_than: timedelta) -> int:
+        """Delete processed rows older than `older_than`; returns how many."""
+        return await self.store.purge_done(older_than)
