@@ -78,3 +78,17 @@ def _user_of(data: str) -> str | None:
     except (ValueError, AttributeError):
         return None
     return str(user) if user is not None else None
+
+
+class DeadLetterQueue:
+    """The two functions above over one database (what `DeadLetterService` takes)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def entries(self, *, include_replayed: bool = False,
+                   limit: int = 100) -> list[DeadLetterRow]:
+        return await list_dead_letters(self.db, include_replayed=include_replayed, limit=limit)
+
+    async def replay(self, ids: Sequence[int]) -> list[int]:
+        return await replay_dead_letters(self.db, ids)

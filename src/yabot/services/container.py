@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from yabot.events.bus import EventBus
+from yabot.events.dead_letter_queue import DeadLetterQueue
 from yabot.events.outbox import Outbox
 from yabot.events.transports.memory import MemoryTransport
 from yabot.observability.metrics import Metrics
@@ -180,7 +181,8 @@ def build_services(*, settings: Settings, stores: DatabaseManager, bus: EventBus
         users=user_service(stores, bus, subscriptions, metrics),
         subscriptions=subscriptions,
         besitos=besitos, narrative=narrative, coordinator=coordinator,
-        dead_letters=DeadLetterService(db=stores.sql, store=DeadLetterRepository(stores.sql)),
+        dead_letters=DeadLetterService(queue=DeadLetterQueue(stores.sql),
+                                       store=DeadLetterRepository(stores.sql)),
         economy=economy, holds=holds,
         auctions=AuctionService(store=AuctionRepository(stores.sql), holds=holds,
                                 items=stores.documents.items, bus=bus),

@@ -4,21 +4,19 @@
 from __future__ import annotations
 
 from yabot.domain.errors import ConflictError, NotFoundError
-from yabot.events.dead_letter_queue import DeadLetterRow, list_dead_letters, replay_dead_letters
-from yabot.services.admin.ports import DeadLetterStore
-from yabot.storage.sql.database import Database
+from yabot.events.dead_letter_queue import DeadLetterRow
+from yabot.services.admin.ports import DeadLetterQueue, DeadLetterStore
 
 
 class DeadLetterService:
-    def __init__(self, *, db: Database, store: DeadLetterStore) -> None:
-        """`db` is handed to the event bus's own dead-letter queue (list, replay)."""
-        self.db, self.store = db, store
+    def __init__(self, *, queue: DeadLetterQueue, store: DeadLetterStore) -> None:
+        """`queue`: the event bus's own dead-letter queue (list, replay)."""
+        self.queue, self.store = queue, store
 
     async def list(self, *, include_replayed: bool = False,
                    limit: int = 100) -> list[DeadLetterRow]:
         """Oldest first; replayed ones only with `include_replayed`."""
-        return await list_dead_letters(self.db, include_replayed=include_replayed,
-                                       limit=limit)
+        return await self.queue.entries(include_replayed=include_replayed, limit=limit)
 
     async def pending_count(self) -> int:
         """Dead letters not yet replayed (the `yabot_dead_letters` gauge, health)."""
@@ -34,6 +32,6 @@ class DeadLetterService:
     async def replay(self, dead_letter_id: int) -> DeadLetterRow:
         """Send it through the bus again; ConflictError when it was already replayed."""
         await self.get(dead_letter_id)
-        if not await replay_dead_letters(self.db, [dead_letter_id]):
+        if not await self.queue.replay([dead_letter_id]):
             raise ConflictError(f"dead letter {dead_letter_id} was already replayed")
         return await self.get(dead_letter_id)

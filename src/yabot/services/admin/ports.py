@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from yabot.domain.views import AuditEntry, OperatorSession, Totals, UserRow
+from yabot.events.dead_letter_queue import DeadLetterRow
 
 
 class AccountStore(Protocol):
@@ -41,6 +42,15 @@ class QueryStore(Protocol):
 
     async def recent_events(self, event_type: str | None, user_id: str | None,
                             limit: int) -> list[Mapping[str, Any]]: ...
+
+
+class DeadLetterQueue(Protocol):
+    """The bus's dead-letter queue (`events.dead_letter_queue.DeadLetterQueue`)."""
+
+    async def entries(self, *, include_replayed: bool = False,
+                   limit: int = 100) -> list[DeadLetterRow]: ...
+
+    async def replay(self, ids: Sequence[int]) -> list[int]: ...
 
 
 class DeadLetterStore(Protocol):
