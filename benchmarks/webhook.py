@@ -88,6 +88,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--paced", type=float, default=10.0,
                         help="updates/s of the paced pass (latency below saturation)")
+    parser.add_argument("--send-rate", default="100000",
+                        help="YABOT's TELEGRAM_SEND_RATE: the fake Bot API has no limit and "
+                             "the bare bot does not pace, so the default does not pace either")
+    parser.add_argument("--py-spy", default="",
+                        help="record YABOT's saturated phases with py-spy into this file "
+                             "(collapsed stacks; see benchmarks/profile_summary.py)")
     args = parser.parse_args()
     sink, tmp = ReplySink(), Path(tempfile.mkdtemp(prefix="yabot-bench-webhook-"))
     results: dict[str, dict[str, float]] = {}
@@ -113,7 +119,8 @@ def main() -> None:
                                     "API_", "LOG_", "SQLITE_"))}
         env.update(BOT_TOKEN=TOKEN, BOT_MODE="webhook", TELEGRAM_API_URL=sink.url,
                    WEBHOOK_BASE_URL=base, WEBHOOK_SECRET=SECRET, API_PORT=str(port),
-                   SQLITE_DATABASE_PATH=str(tmp / "yabot.db"), LOG_LEVEL="WARNING")
+                   SQLITE_DATABASE_PATH=str(tmp / "yabot.db"), LOG_LEVEL="WARNING",
+                   TELEGRAM_SEND_RATE=args.send_rate)
         yabot = subprocess.Popen([sys.executable, "-m", "yabot", "run"], cwd=tmp, env=env,
                                  stdout=subprocess.DEVNULL)
         try:
@@ -121,10 +128,18 @@ def main() -> None:
             hook = base + "/telegram/webhook"
             run_phase(sink, hook, "start", 1, 900_000, 50, args.concurrency, "Bienvenida")
             uid0 = 2_000_000
+            spy = None if not args.py_spy else subprocess.Popen(
+                [shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy",
+                 "record", "--format", "raw", "--rate", "200", "--nonblocking",
+                 "-o", args.py_spy, "-p", str(yabot.pid)], stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
             for offset, (kind, needle) in enumerate(PHASES.items()):
                 results[f"yabot {kind}"] = run_phase(
                     sink, hook, kind, 10_000 + offset * args.n, uid0, args.n,
                     args.concurrency, needle)
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(60)
             for offset, (kind, needle) in enumerate(PHASES.items()):  # paced, new users
                 results[f"yabot {kind} @{args.paced:g}/s"] = run_phase(
                     sink, hook, kind, 50_000 + offset * 100, 3_000_000, 100,
@@ -136,7 +151,8 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     ceiling = results["bare aiogram /start"]["per_s"]
     print(f"webhook benchmark: n={args.n} per saturated phase (concurrency "
-          f"{args.concurrency}), 100 per paced phase at {args.paced:g} updates/s")
+          f"{args.concurrency}), 100 per paced phase at {args.paced:g} updates/s, "
+          f"TELEGRAM_SEND_RATE={args.send_rate}")
     for name, r in results.items():
         paced = "@" in name
         print(line(name, r, None if name.startswith("bare") or paced else ceiling))

@@ -144,6 +144,15 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any,
 }
 
 
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (every platform but Windows), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -154,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     configure_logging(settings.log, settings.secrets())
     try:
-        return asyncio.run(COMMANDS[args.command](settings, args))
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            return runner.run(COMMANDS[args.command](settings, args))
     except SchemaNotReadyError as exc:  # missing or older schema: one line, no log noise
         print(f"yabot: {exc}", file=sys.stderr)
         return 1

@@ -9,12 +9,12 @@ pending and is retried with backoff; at start-up whatever was left is processed 
 from __future__ import annotations
 
 import asyncio
-import json
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from aiogram.types import Update
 
 from yabot.domain.events import UpdateReceived, UpdateReceivedPayload
@@ -47,7 +47,7 @@ def update_user_id(raw: dict[str, Any]) -> int | None:
 
 def parse_update(body: bytes | str) -> dict[str, Any]:
     """A raw update from JSON; ValueError when it is not a Telegram update."""
-    raw = json.loads(body)
+    raw = orjson.loads(body)
     if not isinstance(raw, dict) or not isinstance(raw.get("update_id"), int) \
             or isinstance(raw.get("update_id"), bool) or not 0 <= raw["update_id"] < 2**63:
         raise ValueError("an update is a JSON object with an integer update_id in [0, 2**63)")
@@ -81,7 +81,7 @@ class UpdateInbox:
     async def record(self, raw: dict[str, Any]) -> bool:
         """Commit the update and its `update_received`; False for a redelivered update_id."""
         item = _Pending(int(raw["update_id"]),
-                        json.dumps(raw, ensure_ascii=False, separators=(",", ":")),
+                        orjson.dumps(raw).decode(),
                         update_user_id(raw), update_kind(raw),
                         asyncio.get_running_loop().create_future())
         if self.metrics is not None:
@@ -144,6 +144,6 @@ def queue_for(queues: list[asyncio.Queue[InboxRow]], row: InboxRow,
 
 def user_of_payload(payload: str) -> int | None:
     try:
-        return update_user_id(json.loads(payload))
+        return update_user_id(orjson.loads(payload))
     except ValueError:
         return None

@@ -3,17 +3,19 @@
 While an update is handled its replies are captured (`bot/outgoing.py`); the done mark,
 its events, its replies (queue rows) and the activity bookkeeping then commit together,
 many updates per commit (leader/follower: a commit starts at once when none is running,
-and updates done meanwhile share the next). `on_commit` wakes the sender.
+and updates done meanwhile share the next). With `sender` set, the replies are committed
+already leased to it and handed over after the commit (no claim write); `on_commit` wakes
+it for the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import deque
 from collections.abc import Callable
 
+import orjson
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
@@ -21,6 +23,7 @@ from yabot.bot.inbox import Backoff, UpdateInbox, queue_for, user_of_payload
 from yabot.bot.outgoing import CAPTURE, Capture
 from yabot.domain.views import InboxRow
 from yabot.logs import get_logger
+from yabot.services.messaging.sender import Sender
 from yabot.services.messaging.update_commit import UpdateEffects, commit_updates
 from yabot.services.messaging.update_inbox import UpdateRecords
 
@@ -39,6 +42,7 @@ class UpdateProcessor:
         self._timers: deque[asyncio.TimerHandle] = deque(maxlen=10_000)
         self._done: list[UpdateEffects] = []
         self.on_commit: Callable[[], None] | None = None
+        self.sender: Sender | None = None  # replies go to it already claimed
         self._finisher: asyncio.Task[None] | None = None
         self.processed = 0
 
@@ -101,7 +105,7 @@ class UpdateProcessor:
         capture = Capture(chat_id=user_of_payload(row.payload))
         token = CAPTURE.set(capture)
         try:
-            update = Update.model_validate(json.loads(row.payload), context={"bot": self.bot})
+            update = Update.model_validate(orjson.loads(row.payload), context={"bot": self.bot})
             await self.dp.feed_update(self.bot, update, inbox_attempt=attempt,
                                       update_effects=effects)
         except Exception as exc:
@@ -153,9 +157,12 @@ class UpdateProcessor:
             ids = [e.update_id for e in batch if e.update_id is not None]
             for attempt in range(5):
                 try:
+                    claim = None if self.sender is None else self.sender.reply_claim()
                     async with self.inbox.bus.transaction() as tx:
-                        queued = await commit_updates(tx, batch)
-                    self._committed(queued > 0)
+                        committed = await commit_updates(tx, batch, claim=claim)
+                    if committed.claimed and self.sender is not None:
+                        self.sender.adopt(committed.claimed)
+                    self._committed(committed.queued > 0)
                     break
                 except Exception as exc:  # left pending: processed again at the next start
                     log.error("could not mark updates processed", count=len(ids),

@@ -8,13 +8,13 @@ retries), with Telegram's answer mapped to an outcome (429, 403 blocked, 4xx, 5x
 
 from __future__ import annotations
 
-import json
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import aiogram.methods as api
+import orjson
 from aiogram.client.default import Default
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
@@ -89,7 +89,7 @@ def telegram_send(bot: Bot) -> SendFn:
         if method_type is None:
             return SendResult("failed", error=f"unknown method {row.method}")
         try:
-            params = json.loads(row.params)
+            params = orjson.loads(row.params)
             params.setdefault("chat_id", row.chat_id)  # broadcast rows share one text
             method = method_type.model_validate(params)
         except ValueError as exc:

@@ -75,7 +75,9 @@ class EventBus:
             return handler
         return register
 
-    def add_subscriber(self, pattern: str, handler: Handler, *, group: str) -> None:
+    def add_subscriber(self, pattern: str, handler: Handler, *, group: str,
+                       accepts: Callable[[BaseEvent], bool] | None = None) -> None:
+        """`accepts`: a cheap test; an event it refuses is acknowledged unhandled."""
         if self._started:
             raise RuntimeError("subscribe before the bus starts")
         worker = self._workers.get(group)
@@ -84,7 +86,8 @@ class EventBus:
                 group=group, consumer=self.consumer_name, transport=self.transport,
                 config=self.config.consumer, handle_batch=self._handle_batch,
                 dead_letter=self._dead_letter)
-        worker.subscriptions.append(Subscription(pattern=pattern, handler=handler))
+        worker.subscriptions.append(Subscription(pattern=pattern, handler=handler,
+                                                 accepts=accepts))
 
     # --- publishing ----------------------------------------------------------------
     async def publish(self, *events: BaseEvent, conn: AsyncConnection | None = None) -> None:

@@ -44,11 +44,17 @@ class ConsumerConfig:
 class Subscription:
     pattern: str
     handler: Handler
+    # a cheap test before the transaction: False = the handler would do nothing with it,
+    # so it is acknowledged without a transaction (or a processed mark)
+    accepts: Callable[[BaseEvent], bool] | None = None
 
     def matches(self, event_type: str) -> bool:
         if self.pattern.endswith("*"):
             return event_type.startswith(self.pattern[:-1])
         return event_type == self.pattern
+
+    def wants(self, event: BaseEvent) -> bool:
+        return self.matches(event.event_type) and (self.accepts is None or self.accepts(event))
 
 
 HandleBatch = Callable[[str, list[tuple[BaseEvent, list[Handler]]]], Awaitable[None]]
@@ -199,7 +205,7 @@ class GroupWorker:
                 await self._retry_bookkeeping(
                     self.dead_letter, delivery, self.group, f"unreadable event: {exc}", 1)
                 continue
-            handlers = [s.handler for s in self.subscriptions if s.matches(event.event_type)]
+            handlers = [s.handler for s in self.subscriptions if s.wants(event)]
             if handlers:
                 items.append(Item(delivery=delivery, event=event, handlers=handlers))
         if not items or await self._group_commit.submit(items):

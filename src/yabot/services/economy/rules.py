@@ -41,6 +41,12 @@ class RuleBook:
     def invalidate(self) -> None:
         self._rules = None
 
+    def cached(self) -> Rules | None:
+        """The rules if loaded within TTL_SECONDS (what `get` would return without a read)."""
+        if self._rules is None or time.monotonic() - self._loaded_at > TTL_SECONDS:
+            return None
+        return self._rules
+
     async def get(self) -> Rules:
         if self._rules is None or time.monotonic() - self._loaded_at > TTL_SECONDS:
             self._rules = await self._load()

@@ -6,9 +6,9 @@ from __future__ import annotations
 from yabot.domain.events import BaseEvent
 from yabot.events.bus import EventBus
 from yabot.events.handler_context import HandlerContext
-from yabot.services.economy.achievements import Achievements
+from yabot.services.economy.achievements import NOISY, Achievements
 from yabot.services.economy.gift import DailyGift
-from yabot.services.economy.missions import Missions
+from yabot.services.economy.missions import ACTIVITY_TYPES, Missions
 from yabot.services.economy.ports import EconomyStore
 from yabot.services.economy.ranking import Ranking
 from yabot.services.economy.rules import RuleBook
@@ -40,7 +40,21 @@ class EconomyService:
 
     def register(self) -> None:
         """Subscribe the `economy` group (call before `bus.start()`)."""
-        self.bus.add_subscriber("*", self.handle, group=GROUP)
+        self.bus.add_subscriber("*", self.handle, group=GROUP, accepts=self.wants)
+
+    def wants(self, event: BaseEvent) -> bool:
+        """False for an event `handle` would ignore: no user, or a frequent type (one or more
+        per update) that no loaded achievement or mission counts. Unsure (rules not loaded
+        recently): True, and `handle` decides."""
+        if event.event_type == "content_published":
+            return True
+        if event.user_id is None:
+            return False
+        if event.event_type not in NOISY or event.event_type in ACTIVITY_TYPES:
+            return True
+        rules = self.rules.cached()
+        return rules is None or bool(rules.achievements_on(event.event_type)) or any(
+            m.rule.event == event.event_type for m in rules.missions)
 
     async def handle(self, event: BaseEvent, ctx: HandlerContext) -> None:
         if event.event_type == "content_published":

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.storage.sql.repositories import messaging as repo
@@ -22,8 +22,7 @@ def _plain(value: Any) -> Any:
 
 
 def encode_params(params: dict[str, Any]) -> str:
-    return json.dumps({k: _plain(v) for k, v in params.items() if v is not None},
-                      ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps({k: _plain(v) for k, v in params.items() if v is not None}).decode()
 
 
 async def enqueue(conn: AsyncConnection, *, chat_id: int, text: str,

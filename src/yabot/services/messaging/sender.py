@@ -26,6 +26,7 @@ from typing import Literal
 from yabot.domain.clock import utcnow
 from yabot.logs import get_logger
 from yabot.services.messaging.pacing import ChatPacer, LocalBucket, RateLimiter
+from yabot.services.messaging.update_commit import ReplyClaim
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.repositories import messaging as repo
 from yabot.storage.sql.repositories.messaging import QueuedMessage, Settlement
@@ -89,6 +90,25 @@ class Sender:
         """Rows were committed: look for them now instead of at the next poll."""
         self._wake.set()
 
+    def reply_claim(self) -> ReplyClaim | None:
+        """A lease for replies about to commit with their update (`adopt` them after the
+        commit); None while stopping or full: they are then claimed from the queue."""
+        room = self.config.max_in_flight - self._in_flight
+        if self._stopping or self._loop is None or room <= 0:
+            return None
+        return ReplyClaim(owner=self.owner, room=room,
+                          until=utcnow() + timedelta(seconds=self.config.lease))
+
+    def adopt(self, rows: list[QueuedMessage]) -> None:
+        """Send rows committed already leased to this sender (see `reply_claim`); while
+        stopping, put them back in the queue."""
+        if self._stopping:
+            self._pending.released.extend(row.id for row in rows)
+            self._kick_settler()
+            return
+        for row in rows:
+            self._dispatch(row)
+
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop claiming, finish the sends in flight (within `timeout`), put the claimed but
         untried rows back in the queue and settle everything."""
@@ -105,6 +125,8 @@ class Sender:
             for task in late:
                 task.cancel()
         await self._flush()
+        if self._settler is not None:  # a flush started before ours: let it commit
+            await asyncio.gather(self._settler, return_exceptions=True)
         window = sorted(self.stats.window_ms)
         log.info("message sender stopped", sent=self.stats.sent,
                  window_ms_p99=window[int(len(window) * 0.99)] if window else None,

@@ -1,15 +1,21 @@
 """What handling one update leaves to commit, and the one transaction that commits it for
-many updates at once: done marks, events, replies (queue rows), activity bookkeeping."""
+many updates at once: done marks, events, replies (queue rows), activity bookkeeping.
+
+With a `ReplyClaim`, the replies to the user who wrote (unblocked in the same commit) are
+inserted already leased to the in-process sender, which gets them after the commit: no
+claim write of their own. Other rows wait in the queue for a claim as before."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from yabot.domain.clock import utcnow
 from yabot.domain.events import BaseEvent
 from yabot.events.handler_context import Publisher
 from yabot.storage.sql.repositories import messaging as repo
+from yabot.storage.sql.repositories.messaging import QueuedMessage
 from yabot.storage.sql.repositories.update_activity import count_commands, touch_last_activity
 from yabot.storage.sql.updates import mark_done_in
 
@@ -27,9 +33,24 @@ class UpdateEffects:
     at: datetime = field(default_factory=utcnow)
 
 
+@dataclass(frozen=True)
+class ReplyClaim:
+    """The in-process sender's lease for replies committed with their update."""
+
+    owner: str
+    until: datetime
+    room: int  # at most this many rows claimed at once
+
+
+@dataclass(frozen=True)
+class Committed:
+    queued: int  # rows left in the queue for a claim
+    claimed: list[QueuedMessage]  # rows leased to `ReplyClaim.owner`: hand them over
+
+
 async def commit_updates(tx: Publisher, batch: list[UpdateEffects], *,
-                         done: bool = True) -> int:
-    """Write the batch in `tx` (the caller commits). Returns how many messages were queued."""
+                         done: bool = True, claim: ReplyClaim | None = None) -> Committed:
+    """Write the batch in `tx` (the caller commits)."""
     if done:
         ids = [e.update_id for e in batch if e.update_id is not None]
         if ids:
@@ -49,6 +70,14 @@ async def commit_updates(tx: Publisher, batch: list[UpdateEffects], *,
             counts[(e.user_id, e.command)] = (n + 1, e.at)
     await touch_last_activity(tx.conn, last)
     await count_commands(tx.conn, counts)
-    rows = [repo.message_row(chat_id=chat, method=method, params=params, kind="reply")
-            for e in batch for chat, method, params in e.calls]
-    return len(await repo.insert_messages(tx.conn, rows))
+    queued: list[dict[str, Any]] = []
+    leased: list[dict[str, Any]] = []
+    for e in batch:
+        for chat, method, params in e.calls:
+            mine = claim is not None and chat == e.from_chat and len(leased) < claim.room
+            (leased if mine else queued).append(repo.message_row(
+                chat_id=chat, method=method, params=params, kind="reply",
+                claimed_by=claim.owner if mine and claim else None,
+                claim_until=claim.until if mine and claim else None))
+    return Committed(len(await repo.insert_messages(tx.conn, queued)),
+                     await repo.insert_claimed(tx.conn, leased))

@@ -54,6 +54,20 @@ async def insert_messages(conn: AsyncConnection, rows: list[dict[str, Any]]) -> 
     return [int(i) for i in (await conn.execute(stmt.values(rows))).scalars()]
 
 
+async def insert_claimed(conn: AsyncConnection,
+                         rows: list[dict[str, Any]]) -> list[QueuedMessage]:
+    """Queue rows that already carry their lease (`claimed_by`, `claim_until`) in the
+    caller's transaction; returns them as the sender holds them, in id order."""
+    if not rows:
+        return []
+    stmt = (insert_for(conn, t).values(rows).on_conflict_do_nothing()
+            .returning(t.c.id, t.c.chat_id, t.c.method, t.c.params, t.c.kind, t.c.attempts,
+                       t.c.broadcast_id))
+    return sorted((QueuedMessage(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]),
+                                 int(r[5]), None if r[6] is None else int(r[6]))
+                   for r in await conn.execute(stmt)), key=lambda m: m.id)
+
+
 async def claim(conn: AsyncConnection, *, owner: str, now: datetime, until: datetime,
                 limit: int) -> list[QueuedMessage]:
     """Lease up to `limit` due rows (replies first, then notices, then broadcasts).
