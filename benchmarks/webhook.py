@@ -82,6 +82,54 @@ def line(name: str, r: dict[str, float], ceiling: float | None = None) -> str:
             f"p99 {r['p99_ms']:7.1f} ms  n={r['n']:.0f} lost={r['lost']:.0f}{ratio}")
 
 
+def yabot_phases(args: argparse.Namespace, sink: ReplySink, tmp: Path, label: str, src: str,
+                 *, uid_base: int) -> dict[str, dict[str, float]]:
+    """`yabot run` (from `src`/src when given: another worktree's code) through every phase."""
+    tmp.mkdir(parents=True)
+    results: dict[str, dict[str, float]] = {}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("BOT_", "WEBHOOK_", "REDIS_", "MONGODB_", "DATABASE_URL",
+                                "API_", "LOG_", "SQLITE_"))}
+    env.update(BOT_TOKEN=TOKEN, BOT_MODE="webhook", TELEGRAM_API_URL=sink.url,
+               WEBHOOK_BASE_URL=base, WEBHOOK_SECRET=SECRET, API_PORT=str(port),
+               SQLITE_DATABASE_PATH=str(tmp / "yabot.db"), LOG_LEVEL="WARNING",
+               TELEGRAM_SEND_RATE=args.send_rate)
+    if src:
+        env["PYTHONPATH"] = str(Path(src) / "src")
+    env.update(dict(kv.split("=", 1) for kv in args.env))
+    yabot = subprocess.Popen([sys.executable, "-m", "yabot", "run"], cwd=tmp, env=env,
+                             stdout=subprocess.DEVNULL)
+    try:
+        wait_live(base + "/health/live", yabot)
+        hook = base + "/telegram/webhook"
+        run_phase(sink, hook, "start", 1, uid_base + 900_000, 50, args.concurrency,
+                  "Bienvenida")
+        spy = None if not args.py_spy or src else subprocess.Popen(
+            [shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy",
+             "record", "--format", "raw", "--rate", "200", "--nonblocking", "--gil",
+             "-o", args.py_spy, "-p", str(yabot.pid)], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        for offset, (kind, needle) in enumerate(PHASES.items()):
+            if kind not in args.phases.split(","):
+                continue
+            results[f"{label} {kind}"] = run_phase(
+                sink, hook, kind, 10_000 + offset * args.n, uid_base + 2_000_000, args.n,
+                args.concurrency, needle)
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(60)
+        for offset, (kind, needle) in enumerate(PHASES.items()):  # paced, new users
+            results[f"{label} {kind} @{args.paced:g}/s"] = run_phase(
+                sink, hook, kind, 50_000 + offset * 100, uid_base + 3_000_000, 100,
+                args.concurrency, needle, args.paced)
+    finally:
+        yabot.send_signal(signal.SIGTERM)
+        yabot.wait(60)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=400)
@@ -91,6 +139,11 @@ def main() -> None:
     parser.add_argument("--send-rate", default="100000",
                         help="YABOT's TELEGRAM_SEND_RATE: the fake Bot API has no limit and "
                              "the bare bot does not pace, so the default does not pace either")
+    parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for yabot")
+    parser.add_argument("--phases", default=",".join(PHASES), help="saturated phases to run")
+    parser.add_argument("--before", default="",
+                        help="also run YABOT from this worktree's src/ first (same run, same "
+                             "ceiling): a before/after comparison")
     parser.add_argument("--py-spy", default="",
                         help="record YABOT's saturated phases with py-spy into this file "
                              "(collapsed stacks; see benchmarks/profile_summary.py)")
@@ -112,41 +165,10 @@ def main() -> None:
         finally:
             bare.send_signal(signal.SIGTERM)
             bare.wait(30)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("BOT_", "WEBHOOK_", "REDIS_", "MONGODB_", "DATABASE_URL",
-                                    "API_", "LOG_", "SQLITE_"))}
-        env.update(BOT_TOKEN=TOKEN, BOT_MODE="webhook", TELEGRAM_API_URL=sink.url,
-                   WEBHOOK_BASE_URL=base, WEBHOOK_SECRET=SECRET, API_PORT=str(port),
-                   SQLITE_DATABASE_PATH=str(tmp / "yabot.db"), LOG_LEVEL="WARNING",
-                   TELEGRAM_SEND_RATE=args.send_rate)
-        yabot = subprocess.Popen([sys.executable, "-m", "yabot", "run"], cwd=tmp, env=env,
-                                 stdout=subprocess.DEVNULL)
-        try:
-            wait_live(base + "/health/live", yabot)
-            hook = base + "/telegram/webhook"
-            run_phase(sink, hook, "start", 1, 900_000, 50, args.concurrency, "Bienvenida")
-            uid0 = 2_000_000
-            spy = None if not args.py_spy else subprocess.Popen(
-                [shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy",
-                 "record", "--format", "raw", "--rate", "200", "--nonblocking",
-                 "-o", args.py_spy, "-p", str(yabot.pid)], stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL)
-            for offset, (kind, needle) in enumerate(PHASES.items()):
-                results[f"yabot {kind}"] = run_phase(
-                    sink, hook, kind, 10_000 + offset * args.n, uid0, args.n,
-                    args.concurrency, needle)
-            if spy is not None:
-                spy.send_signal(signal.SIGINT)
-                spy.wait(60)
-            for offset, (kind, needle) in enumerate(PHASES.items()):  # paced, new users
-                results[f"yabot {kind} @{args.paced:g}/s"] = run_phase(
-                    sink, hook, kind, 50_000 + offset * 100, 3_000_000, 100,
-                    args.concurrency, needle, args.paced)
-        finally:
-            yabot.send_signal(signal.SIGTERM)
-            yabot.wait(60)
+        trees = [("before", args.before)] if args.before else []
+        for index, (label, src) in enumerate([*trees, ("yabot", "")]):
+            results.update(yabot_phases(args, sink, tmp / label, label, src,
+                                        uid_base=index * 10_000_000))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     ceiling = results["bare aiogram /start"]["per_s"]
