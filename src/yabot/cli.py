@@ -143,13 +143,6 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any,
     "admin": admin_command,
 }
 
-# How long a thread that wants the GIL waits for the event loop's thread to let go (Python's
-# default is 5 ms). Every SQLite statement finishes on the driver's thread and must take the
-# GIL to hand its result back: while the loop is busy, 5 ms per statement is what bounded
-# the writer (see docs/benchmarks.md, "Update path").
-SWITCH_INTERVAL = 0.0005
-
-
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     """uvloop's event loop where it is installed (every platform but Windows), else asyncio's."""
     try:
@@ -169,7 +162,6 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     configure_logging(settings.log, settings.secrets())
     try:
-        sys.setswitchinterval(SWITCH_INTERVAL)
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
             return runner.run(COMMANDS[args.command](settings, args))
     except SchemaNotReadyError as exc:  # missing or older schema: one line, no log noise
