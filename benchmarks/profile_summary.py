@@ -9,7 +9,10 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-IDLE = ("select (selectors.py", "run_once (uvloop", "_run_once (asyncio/base_events.py",
+# leaves that mean waiting: the selector, uvloop's loop in C (its Python frame is
+# Runner.run), a thread waiting on its queue or lock
+IDLE = ("select (selectors.py", "Runner.run (asyncio/runners.py",
+        "_connection_worker_thread (aiosqlite/core.py:59)",
         "wait (threading.py", "_worker (concurrent/futures/thread.py", "get (queue.py")
 
 
@@ -31,7 +34,7 @@ def main() -> None:
             n = int(count)
             frames = stack.split(";")
             total += n
-            if any(frames[-1].startswith(i) for i in IDLE) or "(" not in frames[-1]:
+            if any(i in frames[-1] for i in IDLE) or "(" not in frames[-1]:
                 idle += n
                 continue
             threads[frames[0]] += n
