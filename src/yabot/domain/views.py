@@ -166,3 +166,15 @@ class InboxRow:
     update_id: int
     payload: str
     attempts: int
+
+
+@dataclass(frozen=True)
+class BroadcastRow:
+    """A broadcast as stored, with its queue rows counted by status."""
+
+    id: int
+    text: str
+    segment: str
+    total: int
+    created_at: datetime | None
+    counts: dict[str, int]  # queue rows by status

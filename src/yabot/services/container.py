@@ -41,6 +41,7 @@ from yabot.storage.sql.database import Database
 from yabot.storage.sql.repositories.admin_accounts import AdminAccountRepository
 from yabot.storage.sql.repositories.admin_queries import AdminQueryRepository, DeadLetterRepository
 from yabot.storage.sql.repositories.auctions import AuctionRepository
+from yabot.storage.sql.repositories.broadcasts import BroadcastRepository
 from yabot.storage.sql.repositories.channel import SqlChannelRepository
 from yabot.storage.sql.repositories.economy import EconomyRepository
 from yabot.storage.sql.repositories.economy_stats import EconomyStatsRepository
@@ -190,7 +191,8 @@ def build_services(*, settings: Settings, stores: DatabaseManager, bus: EventBus
         economy_stats=EconomyStats(store=EconomyStatsRepository(stores.sql)),
         admin_accounts=admin_account_service(settings, stores.sql),
         admin_queries=AdminQueries(store=AdminQueryRepository(stores.sql)),
-        broadcasts=BroadcastService(stores.sql), updates=update_records(stores.sql))
+        broadcasts=BroadcastService(BroadcastRepository(stores.sql)),
+        updates=update_records(stores.sql))
 
 
 def default_jobs(domain: DomainServices, bus: EventBus) -> list[Job]:

@@ -12,10 +12,9 @@ from typing import Literal
 
 from yabot.domain.clock import utcnow
 from yabot.domain.errors import NotFoundError
+from yabot.domain.views import BroadcastRow
+from yabot.services.messaging.ports import BroadcastStore
 from yabot.services.messaging.queue import encode_params
-from yabot.storage.sql.database import Database
-from yabot.storage.sql.repositories import broadcasts as repo
-from yabot.storage.sql.repositories.broadcasts import BroadcastRow
 
 Segment = Literal["all", "vip", "free"]
 SEGMENTS = ("all", "vip", "free")
@@ -52,8 +51,8 @@ class BroadcastProgress:
 
 
 class BroadcastService:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, store: BroadcastStore) -> None:
+        self.store = store
 
     async def create(self, *, text: str, segment: Segment, idempotency_key: str,
                      created_by: str | None = None) -> BroadcastCreated:
@@ -61,19 +60,16 @@ class BroadcastService:
             raise ValueError("a broadcast needs text")
         if segment not in SEGMENTS:
             raise ValueError(f"segment must be one of {SEGMENTS}")
-        async with self.db.write() as conn:
-            bid, total, created = await repo.create(
-                conn, key=idempotency_key, text=text, segment=segment,
-                params=encode_params({"text": text}), created_by=created_by, now=utcnow())
+        bid, total, created = await self.store.create(
+            key=idempotency_key, text=text, segment=segment,
+            params=encode_params({"text": text}), created_by=created_by, now=utcnow())
         return BroadcastCreated(bid, total, created)
 
     async def progress(self, broadcast_id: int) -> BroadcastProgress:
-        async with self.db.read() as conn:
-            row = await repo.get(conn, broadcast_id)
+        row = await self.store.get(broadcast_id)
         if row is None:
             raise NotFoundError("broadcast", str(broadcast_id))
         return BroadcastProgress.of(row)
 
     async def recent(self, limit: int = 20) -> list[BroadcastProgress]:
-        async with self.db.read() as conn:
-            return [BroadcastProgress.of(r) for r in await repo.recent(conn, limit)]
+        return [BroadcastProgress.of(r) for r in await self.store.recent(limit)]

@@ -3,28 +3,19 @@ of the segment, written in the same transaction), and their progress."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from yabot.domain.views import BroadcastRow
+from yabot.storage.sql.database import Database
 from yabot.storage.sql.dialect import insert_for
 from yabot.storage.sql.repositories.messaging import PRIORITY
 from yabot.storage.sql.tables import subscriptions as s
 from yabot.storage.sql.tables import user_profiles as p
 from yabot.storage.sql.tables_messaging import broadcasts as b
 from yabot.storage.sql.tables_messaging import outgoing_messages as t
-
-
-@dataclass(frozen=True)
-class BroadcastRow:
-    id: int
-    text: str
-    segment: str
-    total: int
-    created_at: datetime | None
-    counts: dict[str, int]  # queue rows by status
 
 
 def _vip_users(now: datetime) -> sa.Select[tuple[str]]:
@@ -78,3 +69,24 @@ async def recent(conn: AsyncConnection, limit: int) -> list[BroadcastRow]:
     ids = (await conn.execute(sa.select(b.c.id).order_by(b.c.id.desc()).limit(limit))).scalars()
     rows = [await get(conn, int(i)) for i in list(ids)]
     return [r for r in rows if r is not None]
+
+
+class BroadcastRepository:
+    """Implements `services.messaging.ports.BroadcastStore` (each call its own transaction)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, *, key: str, text: str, segment: str, params: str,
+                     created_by: str | None, now: datetime) -> tuple[int, int, bool]:
+        async with self.db.write() as conn:
+            return await create(conn, key=key, text=text, segment=segment, params=params,
+                                created_by=created_by, now=now)
+
+    async def get(self, broadcast_id: int) -> BroadcastRow | None:
+        async with self.db.read() as conn:
+            return await get(conn, broadcast_id)
+
+    async def recent(self, limit: int) -> list[BroadcastRow]:
+        async with self.db.read() as conn:
+            return await recent(conn, limit)
