@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,19 +28,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from drill_checks import Probe, lost_updates
 from drill_faults import DRILLS, Drill
 from load import base_config, generate, match, settle
-from load_env import Backend, Baseline, Sink, Yabot, cleanup, http_status
-
-
-def import_users(yabot: Yabot, tmp: Path, users: int, uid0: int) -> None:
-    """Register the population before the drill: `yabot migrate`, then `yabot users import`
-    of `users` rows (about 1 s per 1,000 rows), the way an operator migrates a legacy bot."""
-    rows = tmp / "users.jsonl"
-    rows.write_text("".join(json.dumps({"telegram_user_id": uid0 + i, "first_name": "Carga",
-                                        "language_code": "es", "plan_type": "free"}) + "\n"
-                            for i in range(users)))
-    for args in (["migrate"], ["users", "import", str(rows)]):
-        subprocess.run([sys.executable, "-m", "yabot", *args], cwd=tmp, check=True,
-                       env=yabot.environment(), capture_output=True, timeout=600)
+from load_env import Backend, Baseline, Sink, Yabot, cleanup, http_status, import_users
 
 
 class Timeline(threading.Thread):

@@ -295,3 +295,15 @@ class Baseline:
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
         Yabot.stop(self, sig, timeout)  # type: ignore[arg-type]
+
+
+def import_users(yabot: Yabot, tmp: Path, users: int, uid0: int) -> None:
+    """Register the population before the drill: `yabot migrate`, then `yabot users import`
+    of `users` rows (about 1 s per 1,000 rows), the way an operator migrates a legacy bot."""
+    rows = tmp / "users.jsonl"
+    rows.write_text("".join(json.dumps({"telegram_user_id": uid0 + i, "first_name": "Carga",
+                                        "language_code": "es", "plan_type": "free"}) + "\n"
+                            for i in range(users)))
+    for args in (["migrate"], ["users", "import", str(rows)]):
+        subprocess.run([sys.executable, "-m", "yabot", *args], cwd=tmp, check=True,
+                       env=yabot.environment(), capture_output=True, timeout=600)
