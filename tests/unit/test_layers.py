@@ -18,7 +18,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 # clients that the transport, security/ and the bot's FSM storage share.
 LAYERS = Layering(package="yabot", groups=(
     ("domain", "content", "locales"),
-    ("settings", "logs", "redis_clients"),
+    ("settings", "logs", "redis_clients", "faults"),
     ("storage",),
     ("events",),
     ("observability",),
@@ -48,8 +48,6 @@ ALLOWED = {
     # house-driver (events internals): the bus times publishes with observability's Metrics
     "upward: yabot.events.bus -> yabot.observability.metrics",
     "upward: yabot.events.factory -> yabot.observability.metrics",
-    # house-repos (services/): sagas use workflow's crash checkpoint
-    "upward: yabot.services.users.sagas -> yabot.services.workflow.workflows",
     # bot/: the runtime hands a Database to the send queue's Sender (services/messaging,
     # issue 17) and reads ComponentHealth; the outgoing capture reads the messaging repository
     "reach: yabot.bot.outgoing -> yabot.storage.sql.repositories.messaging",

@@ -2,7 +2,9 @@
 
 One line per message (interactive or piped). Replies print as text, then their buttons as
 numbered options; a number presses that button of the latest message with buttons;
-`:react [emoji]` reacts to the latest bot message. End of input ends the chat.
+`:react [emoji]` reacts to the latest bot message; `:wait TEXT` waits (up to 30 s) until a
+reply containing TEXT has been shown (for scripts that need a notice first). End of input
+ends the chat.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from yabot.settings import Settings
 log = get_logger(__name__)
 _TAG = re.compile(r"<[^>]+>")
 NOTICE_WAIT = 3.0
+WAIT_LIMIT = 30.0
 CONSOLE_TOKEN = "10:local-console"  # never sent anywhere: the session is in-process
 
 
@@ -51,6 +54,7 @@ class ChatConsole:
         self.update_ids = itertools.count(1)
         self.buttons: list[tuple[Message, str, str]] = []  # (message, data, text)
         self.last_message: Message | None = None
+        self.seen: list[str] = []  # texts shown since the last `:wait`
 
     def _chat(self) -> dict[str, Any]:
         return {"id": self.user["id"], "type": "private", "first_name": self.user["first_name"]}
@@ -89,6 +93,7 @@ class ChatConsole:
             print(f"({plain(message.text or '')})", file=self.stdout)
             return
         print(plain(message.text or ""), file=self.stdout)
+        self.seen.append(plain(message.text or ""))
         self.last_message = message
         markup = message.reply_markup
         if markup is not None and markup.inline_keyboard:
@@ -112,7 +117,29 @@ class ChatConsole:
             shown += 1
         return shown
 
+    async def wait_for(self, text: str) -> bool:
+        """Show replies until one contains `text`, for at most WAIT_LIMIT seconds."""
+        seen, self.seen = self.seen, []
+        if any(text in shown for shown in seen):
+            return True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT_LIMIT
+        while (left := deadline - loop.time()) > 0:
+            try:
+                message = await asyncio.wait_for(self.session.sent.get(), left)
+            except TimeoutError:
+                break
+            self.show(message)
+            if text in plain(message.text or ""):
+                self.seen = []
+                return True
+        print(f"(no llegó / did not arrive: {text})", file=self.stdout, flush=True)
+        return False
+
     async def send(self, line: str) -> None:
+        if line.startswith(":wait"):
+            await self.wait_for(line[len(":wait"):].strip())
+            return
         raw = self.update_for(line)
         if raw is None:
             print("(nada que enviar / nothing to send)", file=self.stdout, flush=True)

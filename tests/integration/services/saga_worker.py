@@ -5,7 +5,7 @@
 Settings come from the environment as for `yabot run` (SQLITE_DATABASE_PATH, DATABASE_URL,
 MONGODB_URI, ...). `YABOT_CRASH_AT=<step>` makes the process SIGKILL itself at that step,
 `YABOT_FAIL_AT=<step>` raises there (see
-`yabot.services.workflow.workflows.checkpoint`). The event bus
+`yabot.faults.checkpoint`). The event bus
 is not started: whatever is published stays in the outbox for the restarted process.
 Prints `done` after the call returned.
 """

@@ -23,9 +23,9 @@ from yabot.domain.events import (
 )
 from yabot.domain.payments import CURRENCY, PLAN_DAYS, Offer, Payment, SupportRequest
 from yabot.events.bus import EventBus
+from yabot.faults import checkpoint
 from yabot.logs import get_logger
 from yabot.services.payments.errors import GatewayUnavailableError
-from yabot.services.payments.faults import checkpoint
 from yabot.services.payments.ports import PaymentsStore, TelegramGateway
 from yabot.services.subscriptions.service import SubscriptionService
 from yabot.settings import PaymentSettings

@@ -17,10 +17,10 @@ from yabot.domain.events import UserDeleted, UserDeletedPayload
 from yabot.domain.models import UserDocument
 from yabot.domain.views import TelegramUser, WorkflowRow
 from yabot.events.bus import EventBus
+from yabot.faults import checkpoint
 from yabot.logs import get_logger
 from yabot.services.users.ports import SagaStore, UserStore
 from yabot.services.users.profile import profile_values, registered_event
-from yabot.services.workflow.workflows import checkpoint
 from yabot.storage.documents.base import DocumentStore
 
 log = get_logger(__name__)

@@ -1,8 +1,5 @@
-"""The crash-injection checkpoint sagas call between their steps (used by tests).
-
-Saga state itself is a `workflows` row per open saga (`ports.SagaStore`), in state
-`started` or `compensating`; finishing or undoing a saga deletes it.
-"""
+"""Fault injection for crash and failure tests: one hook that the sagas and payments share.
+Unset (production): no effect."""
 
 from __future__ import annotations
 
@@ -19,8 +16,8 @@ class InjectedFailure(YabotError):
 
 
 def checkpoint(step: str) -> None:
-    """Test hook: SIGKILL this process at the step named by YABOT_CRASH_AT, or raise
-    InjectedFailure at the one named by YABOT_FAIL_AT. Unset (production): no effect."""
+    """SIGKILL this process at the step named by YABOT_CRASH_AT, or raise InjectedFailure
+    at the one named by YABOT_FAIL_AT."""
     if os.environ.get(CRASH_ENV) == step:
         os.kill(os.getpid(), signal.SIGKILL)
     if os.environ.get(FAIL_ENV) == step:
