@@ -54,15 +54,18 @@ class BotPaymentsGateway:
                 return
             raise PaymentRefusedError(exc.message) from exc
 
-    async def remove_from_channel(self, chat_id: int, user_id: int, reason: str) -> None:
+    async def cancel_subscription(self, user_id: int, charge_id: str) -> None:
+        await self.bot.edit_user_star_subscription(
+            user_id=user_id, telegram_payment_charge_id=charge_id, is_canceled=True)
+
+    async def remove_from_channel(self, chat_id: int, user_id: int) -> None:
         await self.bot.ban_chat_member(chat_id, user_id)
         await self.bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
+
+    async def removal_text(self, user_id: int, reason: str) -> str:
         try:
             ctx = await self.services.users.get_user_context(str(user_id))
             lang = language_of(ctx.preferences.language)
         except NotFoundError:
             lang = "es"
-        try:
-            await self.bot.send_message(user_id, t(REMOVAL_NOTICES[reason], lang))
-        except TelegramAPIError as exc:  # blocked the bot: the removal itself is done
-            log.info("removal notice not delivered", user_id=user_id, error=exc.message)
+        return t(REMOVAL_NOTICES[reason], lang)

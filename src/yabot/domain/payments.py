@@ -43,6 +43,11 @@ class Payment:
     plan_end: datetime | None = None
     refunded_at: datetime | None = None
 
+    @property
+    def is_subscription(self) -> bool:
+        """A charge of a Stars subscription: every /vip offer is one (its renewals too)."""
+        return self.is_recurring or self.offer_id is not None
+
 
 @dataclass(frozen=True, kw_only=True)
 class CurrentPlan:

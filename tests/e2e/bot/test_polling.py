@@ -17,7 +17,9 @@ def test_polling_survives_telegram_errors_and_loses_nothing(tmp_path: Path) -> N
     with FakeBotAPI() as fake:
         fake.fail("getUpdates", 1, 502)
         fake.fail("getUpdates", 1, 429, retry_after=1)
-        with run_service(tmp_path, fake.url, webhook=False) as svc:
+        # no daily missions: the only rewards are the reaction's 3 and the demo's
+        # first-reaction achievement (+2), so the balance is exact
+        with run_service(tmp_path, fake.url, webhook=False, MISSIONS_PER_DAY="0") as svc:
             fake.fail("sendMessage", 2, 502)
             fake.fail("sendMessage", 1, 429, retry_after=1)
             fake.push(message(10, UID, "/start"))
@@ -37,6 +39,7 @@ def test_polling_survives_telegram_errors_and_loses_nothing(tmp_path: Path) -> N
 
             fake.push(reaction(13, UID, message_id=1001, emoji="🔥"))
             fake.wait_text(UID, "+3 besitos")
+            fake.wait_text(UID, "Logro desbloqueado")
             fake.push(button(14, UID, "story:forest_001:choice_dig"))
             fake.wait_text(UID, "es un capítulo VIP")
 
@@ -44,9 +47,9 @@ def test_polling_survives_telegram_errors_and_loses_nothing(tmp_path: Path) -> N
             fake.redeliver(message(10, UID, "/start"), button(12, UID,
                                                              "story:fragment_001:choice_a"))
             fake.push(message(15, UID, "/besitos"))
-            fake.wait_text(UID, "Tienes <b>3</b> besitos")
+            fake.wait_text(UID, "Tienes <b>5</b> besitos")
             for text in ("Bienvenida", "El Comienzo", "El Bosque Susurrante", "+3 besitos",
-                         "es un capítulo VIP"):
+                         "Logro desbloqueado", "es un capítulo VIP"):
                 assert fake.count_text(UID, text) == 1, (text, fake.sent_to(UID))
 
             svc.proc.send_signal(signal.SIGTERM)

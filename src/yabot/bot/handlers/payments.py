@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -21,9 +22,12 @@ from yabot.bot.texts import N_, t
 from yabot.domain.clock import utcnow
 from yabot.domain.payments import CURRENCY, SUBSCRIPTION_PERIOD
 from yabot.domain.views import UserContext
+from yabot.logs import get_logger
 from yabot.services.container import DomainServices
+from yabot.services.payments.service import Notice, PaymentOutcome
 
 router = Router(name="payments")
+log = get_logger(__name__)
 INVITE_TTL = timedelta(days=1)
 
 
@@ -35,16 +39,27 @@ def _link_button(text: str, url: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=text, url=url)]])
 
 
-async def send_invite(bot: Bot, services: DomainServices, user_id: str, lang: str) -> bool:
-    """A one-person invite link to the VIP channel (when there is a channel)."""
+async def invite_link(bot: Bot, services: DomainServices, user_id: str) -> str | None:
+    """A one-person invite link to the VIP channel (None when there is no channel)."""
     chat_id = services.channel.chat_id
     if chat_id is None:
-        return False
+        return None
     link = await bot.create_chat_invite_link(
         chat_id, name=f"vip-{user_id}"[:32], member_limit=1,
         expire_date=utcnow() + INVITE_TTL)
-    await bot.send_message(int(user_id), t("channel_invite", lang),
-                           reply_markup=_link_button(t("btn_join", lang), link.invite_link))
+    return link.invite_link
+
+
+def invite_notice(link: str, lang: str) -> Notice:
+    return Notice(t("channel_invite", lang), _link_button(t("btn_join", lang), link))
+
+
+async def send_invite(bot: Bot, services: DomainServices, user_id: str, lang: str) -> bool:
+    link = await invite_link(bot, services, user_id)
+    if link is None:
+        return False
+    notice = invite_notice(link, lang)
+    await bot.send_message(int(user_id), notice.text, reply_markup=notice.reply_markup)
     return True
 
 
@@ -91,22 +106,34 @@ async def pre_checkout(query: PreCheckoutQuery, services: DomainServices, lang: 
 @router.message(F.successful_payment)
 async def successful_payment(message: Message, services: DomainServices,
                              user_ctx: UserContext, lang: str) -> str:
+    """Record and grant once per charge; the thanks (and, for a new plan, the channel
+    invite) are queued in the grant's commit, so a crash or redelivery never loses nor
+    repeats them. The invite link is made first (an unused link expires harmlessly)."""
     paid = message.successful_payment
     assert paid is not None
     assert message.bot is not None
+    link = None
+    if not await services.subscriptions.is_vip(user_ctx.user_id):  # likely a new plan
+        try:  # never let the channel stand between a payment and its grant
+            link = await invite_link(message.bot, services, user_ctx.user_id)
+        except TelegramAPIError as exc:
+            log.warning("no invite link for a new VIP (they can ask /vip later)",
+                        user_id=user_ctx.user_id, error=exc.message)
+
+    def confirm(outcome: PaymentOutcome) -> list[Notice]:
+        end = outcome.payment.plan_end
+        shown = end.strftime("%Y-%m-%d") if end else "—"
+        notices = [Notice(t("payment_thanks", lang, amount=paid.total_amount, end=shown)
+                          if outcome.started else
+                          t("payment_renewed", lang, amount=paid.total_amount, end=shown))]
+        if outcome.started and link is not None:
+            notices.append(invite_notice(link, lang))
+        return notices
+
     outcome = await services.payments.record_payment(
         user_id=user_ctx.user_id, charge_id=paid.telegram_payment_charge_id,
         payload=paid.invoice_payload, amount=paid.total_amount, currency=paid.currency,
-        is_recurring=bool(paid.is_recurring))
-    if not await services.payments.claim_confirmation(paid.telegram_payment_charge_id):
-        return "duplicate"
-    end = outcome.payment.plan_end
-    shown = end.strftime("%Y-%m-%d") if end else "—"
-    await message.answer(t("payment_thanks", lang, amount=paid.total_amount, end=shown)
-                         if outcome.started else
-                         t("payment_renewed", lang, amount=paid.total_amount, end=shown))
-    if outcome.started:
-        await send_invite(message.bot, services, user_ctx.user_id, lang)
+        is_recurring=bool(paid.is_recurring), confirm=confirm)
     return "paid" if outcome.new else "redelivered"
 
 

@@ -17,6 +17,7 @@ class PaymentReceivedPayload(Payload):
     is_recurring: bool = False
     offer_id: str | None = None
     plan_end: datetime | None = None
+    after_refund: bool = False  # a renewal of a subscription whose charge was refunded
 
 
 class PaymentReceived(BaseEvent):

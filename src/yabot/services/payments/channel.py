@@ -2,7 +2,8 @@
 
 A plan's end (expiry, cancellation, refund) queues one removal in the transaction that
 handles its `subscription_updated` (group `payments`, exactly once per event); a scheduler
-job claims queued removals (one process per removal) and has the bot carry them out.
+job claims queued removals (one process per removal) and has the bot carry them out; the
+user's notice is queued (durable send queue) in the commit that marks the removal done.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from yabot.domain.events import (
     UserLeftChannel,
 )
 from yabot.events.bus import EventBus
-from yabot.events.handler_context import HandlerContext
+from yabot.events.handler_context import HandlerContext, Publisher
 from yabot.logs import get_logger
+from yabot.services.messaging import enqueue
 from yabot.services.payments.ports import ChannelStore, PaymentsStore
 from yabot.services.payments.service import PaymentsService
 from yabot.services.subscriptions.service import SubscriptionService
@@ -73,12 +75,16 @@ class ChannelService:
         if not self.enabled or chat_id != self.chat_id:
             return False
         async with self.bus.transaction() as tx:
-            changed = await self.channel.set_member(tx, user_id,
-                                                    "member" if joined else "left", utcnow())
-            if changed:
-                cls = UserJoinedChannel if joined else UserLeftChannel
-                await tx.publish(cls(user_id=user_id, payload=ChannelMemberPayload(
-                    chat_id=chat_id, status=status)))
+            return await self._set_member(tx, user_id, chat_id, joined, status)
+
+    async def _set_member(self, tx: Publisher, user_id: str, chat_id: int, joined: bool,
+                          status: str) -> bool:
+        changed = await self.channel.set_member(tx, user_id,
+                                                "member" if joined else "left", utcnow())
+        if changed:
+            cls = UserJoinedChannel if joined else UserLeftChannel
+            await tx.publish(cls(user_id=user_id, payload=ChannelMemberPayload(
+                chat_id=chat_id, status=status)))
         return changed
 
     async def _is_vip(self, user_id: str) -> bool:
@@ -116,16 +122,20 @@ class ChannelService:
                 await self.channel.finish_removal(removal, self.owner, "skipped", utcnow())
                 continue
             try:
-                await gateway.remove_from_channel(self.chat_id, int(removal.user_id),
-                                                  removal.reason)
+                await gateway.remove_from_channel(self.chat_id, int(removal.user_id))
+                text = await gateway.removal_text(int(removal.user_id), removal.reason)
             except Exception as exc:
                 log.warning("channel removal failed", user_id=removal.user_id,
                             attempt=removal.attempts, error=f"{type(exc).__name__}: {exc}")
                 await self.channel.finish_removal(removal, self.owner, "pending", utcnow(),
                                                   error=f"{type(exc).__name__}: {exc}")
                 continue
-            await self.channel.finish_removal(removal, self.owner, "done", utcnow())
-            await self.member_changed(removal.user_id, self.chat_id, False, "kicked")
+            async with self.bus.transaction() as tx:  # done, gone and told: one commit
+                await self.channel.finish_removal(removal, self.owner, "done", utcnow(),
+                                                  tx=tx)
+                await self._set_member(tx, removal.user_id, self.chat_id, False, "kicked")
+                await enqueue(tx.conn, chat_id=int(removal.user_id), text=text,
+                              dedupe_key=f"channel-removal:{removal.id}", kind="notice")
             log.info("removed from the VIP channel", user_id=removal.user_id,
                      reason=removal.reason)
             done += 1

@@ -1,15 +1,18 @@
 """PaymentsService: VIP offers, the pre-checkout rule, once-per-charge grants, refunds.
 
-A payment and the grant it buys commit in one transaction keyed by Telegram's charge id,
-so a redelivered update or a crash between receipt and grant never grants twice nor loses it.
+A payment, the grant it buys and the messages that confirm it commit in one transaction
+keyed by Telegram's charge id, so a redelivered update or a crash between receipt and grant
+never grants twice, never loses the grant, and the user is told once.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from yabot.domain.clock import utcnow
 from yabot.domain.errors import NotFoundError
@@ -25,6 +28,7 @@ from yabot.domain.payments import CURRENCY, PLAN_DAYS, Offer, Payment, SupportRe
 from yabot.events.bus import EventBus
 from yabot.faults import checkpoint
 from yabot.logs import get_logger
+from yabot.services.messaging import enqueue
 from yabot.services.payments.errors import GatewayUnavailableError
 from yabot.services.payments.ports import PaymentsStore, TelegramGateway
 from yabot.services.subscriptions.service import SubscriptionService
@@ -39,6 +43,17 @@ class PaymentOutcome:
     payment: Payment
     new: bool  # False: this charge was recorded before (nothing changed now)
     started: bool = False  # a new plan (not a renewal)
+    after_refund: bool = False  # a renewal of a subscription whose charge was refunded
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message to the payer, queued in the payment's transaction."""
+    text: str
+    reply_markup: Any = None
+
+
+Confirm = Callable[[PaymentOutcome], Sequence[Notice]]
 
 
 @dataclass(frozen=True)
@@ -87,8 +102,15 @@ class PaymentsService:
         return None
 
     async def record_payment(self, *, user_id: str, charge_id: str, payload: str, amount: int,
-                             currency: str, is_recurring: bool = False) -> PaymentOutcome:
-        """Record the payment and grant or extend VIP by 30 days, once per charge id."""
+                             currency: str, is_recurring: bool = False,
+                             confirm: Confirm | None = None) -> PaymentOutcome:
+        """Record the payment and grant or extend VIP by 30 days, once per charge id; the
+        messages `confirm` returns are queued in the same commit (dedupe key per charge).
+
+        A renewal of a subscription whose earlier charge was refunded (Telegram charged
+        again although the refund asked it to stop) is recorded and granted like any paid
+        period, logged as an ALERT for an operator to refund if they wish, and the
+        subscription is cancelled again."""
         now = utcnow()
         checkpoint("payments.before_grant")
         async with self.bus.transaction() as tx:
@@ -102,6 +124,8 @@ class PaymentsService:
                 base = current.end_date if renewal and current.end_date else now
                 end = max(base, now) + timedelta(days=PLAN_DAYS)
             offer_id = payload.removeprefix("vip:") if payload.startswith("vip:") else None
+            after_refund = bool(is_recurring and offer_id
+                                and await self.store.offer_refunded(tx, offer_id))
             payment = Payment(charge_id=charge_id, user_id=user_id, offer_id=offer_id,
                               amount=amount, currency=currency, status="paid",
                               is_recurring=is_recurring, created_at=now, plan_end=end)
@@ -115,23 +139,31 @@ class PaymentsService:
             events: list[PaymentReceived | SubscriptionStarted] = [PaymentReceived(
                 user_id=user_id, payload=PaymentReceivedPayload(
                     charge_id=charge_id, amount=amount, currency=currency,
-                    is_recurring=is_recurring, offer_id=offer_id, plan_end=end))]
+                    is_recurring=is_recurring, offer_id=offer_id, plan_end=end,
+                    after_refund=after_refund))]
             if not renewal:
                 events.append(SubscriptionStarted(user_id=user_id, payload=(
                     SubscriptionStartedPayload(plan_type="vip", end_date=end,
                                                charge_id=charge_id))))
             await tx.publish(*events)
+            outcome = PaymentOutcome(payment, new=True, started=not renewal,
+                                     after_refund=after_refund)
+            for n, notice in enumerate(confirm(outcome) if confirm else ()):
+                await enqueue(tx.conn, chat_id=int(user_id), text=notice.text,
+                              reply_markup=notice.reply_markup,
+                              dedupe_key=f"payment:{charge_id}:{n}")
             checkpoint("payments.granted_uncommitted")
         log.info("payment recorded", charge_id=charge_id, user_id=user_id, amount=amount,
                  renewal=renewal)
-        return PaymentOutcome(payment, new=True, started=not renewal)
-
-    async def claim_confirmation(self, charge_id: str) -> bool:
-        """True once per charge: the caller tells the user."""
-        return await self.store.mark_notified(charge_id, utcnow())
+        if after_refund:
+            log.warning("ALERT: renewal of a refunded subscription recorded and granted",
+                        charge_id=charge_id, user_id=user_id, offer_id=offer_id)
+            await self._cancel_subscription(user_id, charge_id)
+        return outcome
 
     async def refund(self, user_id: str, charge_id: str, *, by: str | None = None) -> bool:
-        """Refund through Telegram, then end the plan and mark the payment `refunded`.
+        """Refund through Telegram, stop a subscription charge from renewing
+        (`editUserStarSubscription`), then end the plan and mark the payment `refunded`.
         False when it was refunded before (nothing more happens). NotFoundError for an
         unknown charge; PaymentRefusedError (nothing changed) when Telegram says no."""
         payment = await self.store.get_payment(charge_id)
@@ -142,6 +174,8 @@ class PaymentsService:
         if self.gateway is None:
             raise GatewayUnavailableError("no Telegram bot to call refundStarPayment")
         await self.gateway.refund_star_payment(int(user_id), charge_id)
+        if payment.is_subscription:
+            await self._cancel_subscription(user_id, charge_id)
         async with self.bus.transaction() as tx:
             if not await self.store.mark_refunded(tx, charge_id, utcnow()):
                 return False  # a concurrent refund won
@@ -149,6 +183,20 @@ class PaymentsService:
             await tx.publish(PaymentRefunded(user_id=user_id, payload=PaymentRefundedPayload(
                 charge_id=charge_id, amount=payment.amount, currency=payment.currency, by=by)))
         log.info("payment refunded", charge_id=charge_id, user_id=user_id, by=by)
+        return True
+
+    async def _cancel_subscription(self, user_id: str, charge_id: str) -> bool:
+        """Ask Telegram to renew it no more. A failure is logged, not raised: the refund
+        stands, and a renewal that still comes is handled by `record_payment`."""
+        if self.gateway is None:
+            return False
+        try:
+            await self.gateway.cancel_subscription(int(user_id), charge_id)
+        except Exception as exc:
+            log.warning("ALERT: could not cancel the Stars subscription", user_id=user_id,
+                        charge_id=charge_id, error=f"{type(exc).__name__}: {exc}")
+            return False
+        log.info("Stars subscription cancelled", user_id=user_id, charge_id=charge_id)
         return True
 
     async def payments(self, user_id: str, limit: int = 100) -> list[Payment]:

@@ -73,18 +73,23 @@ class SqlChannelRepository:
         return claimed
 
     async def finish_removal(self, removal: Removal, owner: str, status: str,
-                             now: datetime, error: str | None = None) -> None:
+                             now: datetime, error: str | None = None,
+                             tx: Transaction | None = None) -> bool:
         """`done` / `skipped`; with an error the row stays pending for a later attempt
-        (given up as `failed` after MAX_ATTEMPTS)."""
+        (given up as `failed` after MAX_ATTEMPTS). In `tx` when given; False when the
+        claim was lost (another process holds the row now)."""
         if error is not None and removal.attempts < MAX_ATTEMPTS:
             values: dict[str, object] = {"error": error[:2000], "claimed_until": None}
         else:
             values = {"status": "failed" if error else status, "done_at": now,
                       "error": None if error is None else error[:2000]}
-        async with self.db.write() as conn:
-            await conn.execute(channel_removals.update()
-                               .where(_X.id == removal.id, _X.claimed_by == owner)
-                               .values(**values))
+        update = (channel_removals.update()
+                  .where(_X.id == removal.id, _X.claimed_by == owner)
+                  .values(**values).returning(_X.id))
+        if tx is not None:
+            return (await tx.conn.execute(update)).first() is not None
+        async with self.db.write() as own:
+            return (await own.execute(update)).first() is not None
 
     async def removals_for(self, user_id: str) -> list[tuple[str, str]]:
         """(reason, status) of a user's removals, oldest first (for the panel and tests)."""

@@ -110,6 +110,12 @@ class SqlPaymentsRepository:
             .limit(1))).first()
         return row is not None
 
+    async def offer_refunded(self, tx: Transaction, offer_id: str) -> bool:
+        """Was a charge of this offer (one Stars subscription) refunded?"""
+        row = (await tx.conn.execute(sa.select(_P.charge_id).where(
+            _P.offer_id == offer_id, _P.status == "refunded").limit(1))).first()
+        return row is not None
+
     # --- reads ---------------------------------------------------------------------------
     async def get_payment(self, charge_id: str) -> Payment | None:
         async with self.db.read() as conn:
@@ -133,15 +139,6 @@ class SqlPaymentsRepository:
                                        .order_by(_P.created_at.desc()).limit(limit))
                     ).mappings().all()
         return [_payment(r) for r in rows]
-
-    async def mark_notified(self, charge_id: str, now: datetime) -> bool:
-        """Claim the purchase confirmation (once per charge)."""
-        async with self.db.write() as conn:
-            result = await conn.execute(payments.update()
-                                        .where(_P.charge_id == charge_id,
-                                               _P.notified_at.is_(None))
-                                        .values(notified_at=now).returning(_P.charge_id))
-            return result.first() is not None
 
     # --- support requests ----------------------------------------------------------------
     async def add_support_request(self, user_id: str, text: str, now: datetime) -> int:
