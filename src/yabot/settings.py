@@ -205,6 +205,8 @@ class PaymentSettings(BaseSettings):
 
     vip_price_stars: int = Field(250, ge=1, le=100_000)
     vip_channel_id: int | None = None  # unset: no channel (the log says so at start)
+    # how often plans are ended, reminders sent and removals carried out (60 s rule)
+    vip_sweep_seconds: float = Field(10, ge=1, le=50)
 
 
 class LogSettings(BaseSettings):

@@ -6,6 +6,9 @@ many updates per commit (leader/follower: a commit starts at once when none is r
 and updates done meanwhile share the next). With `sender` set, the replies are committed
 already leased to it and handed over after the commit (no claim write); `on_commit` wakes
 it for the rest.
+
+A `pre_checkout_query` skips the line: it has its own queue and worker (Telegram cancels
+the payment unless it is answered within 10 s, whatever backlog the other queues hold).
 """
 
 from __future__ import annotations
@@ -28,6 +31,12 @@ from yabot.services.messaging.update_commit import UpdateEffects, commit_updates
 from yabot.services.messaging.update_inbox import UpdateRecords
 
 log = get_logger(__name__)
+PRIORITY_KEY = '"pre_checkout_query":'  # as a JSON key (inside a string it is escaped)
+
+
+def is_priority(payload: str) -> bool:
+    """Updates answered ahead of any backlog: pre-checkout queries."""
+    return PRIORITY_KEY in payload
 
 
 class UpdateProcessor:
@@ -37,6 +46,7 @@ class UpdateProcessor:
         self.inbox, self.records, self.dp, self.bot = inbox, records, dispatcher, bot
         self.max_attempts, self.backoff = max_attempts, backoff or Backoff()
         self.queues: list[asyncio.Queue[InboxRow]] = [asyncio.Queue() for _ in range(workers)]
+        self.fast: asyncio.Queue[InboxRow] = asyncio.Queue()  # pre-checkout queries
         self._queued: set[int] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._timers: deque[asyncio.TimerHandle] = deque(maxlen=10_000)
@@ -50,6 +60,7 @@ class UpdateProcessor:
         """Start the workers and queue what an earlier run left; returns how many."""
         self._tasks = [asyncio.create_task(self._work(q), name=f"bot-updates-{i}")
                        for i, q in enumerate(self.queues)]
+        self._tasks.append(asyncio.create_task(self._work(self.fast), name="bot-updates-fast"))
         self.inbox.on_record = self.submit
         left, after = 0, None
         while rows := await self.records.pending(after=after):
@@ -62,13 +73,19 @@ class UpdateProcessor:
 
     def pending(self) -> int:
         """Updates queued here and not yet handled."""
-        return sum(q.qsize() for q in self.queues)
+        return sum(q.qsize() for q in self._all_queues())
+
+    def _all_queues(self) -> list[asyncio.Queue[InboxRow]]:
+        return [*self.queues, self.fast]
+
+    def _queue(self, row: InboxRow, user: int | None) -> asyncio.Queue[InboxRow]:
+        return self.fast if is_priority(row.payload) else queue_for(self.queues, row, user)
 
     def submit(self, row: InboxRow, user: int | None) -> None:
         if row.update_id in self._queued:
             return
         self._queued.add(row.update_id)
-        queue_for(self.queues, row, user).put_nowait(row)
+        self._queue(row, user).put_nowait(row)
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop intake, finish the queued updates within `timeout` (the rest stays pending)."""
@@ -76,10 +93,10 @@ class UpdateProcessor:
         for timer in self._timers:
             timer.cancel()
         try:
-            await asyncio.wait_for(asyncio.gather(*(q.join() for q in self.queues)), timeout)
+            await asyncio.wait_for(asyncio.gather(*(q.join() for q in self._all_queues())),
+                                   timeout)
         except TimeoutError:
-            log.warning("updates left pending at shutdown",
-                        count=sum(q.qsize() for q in self.queues))
+            log.warning("updates left pending at shutdown", count=self.pending())
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -144,7 +161,7 @@ class UpdateProcessor:
     def _requeue(self, row: InboxRow) -> None:
         if self.inbox.on_record is None:
             return  # stopping: it stays pending for the next start
-        queue_for(self.queues, row, user_of_payload(row.payload)).put_nowait(row)
+        self._queue(row, user_of_payload(row.payload)).put_nowait(row)
 
     def _committed(self, queued: bool) -> None:
         if queued and self.on_commit is not None:

@@ -62,8 +62,15 @@ class ThrottleConfig:
     max_users: int = 100_000
 
 
+def _is_payment(event: TelegramObject) -> bool:
+    return isinstance(event, Update) and (
+        event.pre_checkout_query is not None
+        or (event.message is not None and event.message.successful_payment is not None))
+
+
 class ThrottleMiddleware(BaseMiddleware):
-    """A token bucket per user; an update over the limit is answered once and dropped."""
+    """A token bucket per user; an update over the limit is answered once and dropped.
+    Payments are never dropped: a pre-checkout must be answered and a payment recorded."""
 
     def __init__(self, config: ThrottleConfig | None = None) -> None:
         self.config = config or ThrottleConfig()
@@ -81,7 +88,7 @@ class ThrottleMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject,
                        data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        if user is None or self.allow(user.id, time.monotonic()):
+        if user is None or _is_payment(event) or self.allow(user.id, time.monotonic()):
             return await handler(event, data)
         log.info("throttled", user_id=user.id)
         if isinstance(event, Update) and event.callback_query is not None:

@@ -210,7 +210,8 @@ def default_jobs(domain: DomainServices, bus: EventBus) -> list[Job]:
         Job(name="auctions.close_due", interval=5, run=domain.auctions.close_due),
         Job(name="economy.expire_missions", interval=300,
             run=domain.economy.missions.expire_due),
-        Job(name="payments.vip_sweep", interval=10, run=domain.channel.sweep),
+        Job(name="payments.vip_sweep", interval=domain.payments.settings.vip_sweep_seconds,
+            run=domain.channel.sweep),
         Job(name="payments.reconcile_channel", interval=86_400, run=domain.channel.reconcile),
     ]
 

@@ -1,7 +1,8 @@
 """A fake Telegram Bot API over real HTTP (stdlib server in a thread) for the bot tests.
 
 Records every call, answers like the Bot API (messages, invoices and invoice links, invite
-links; True for answerPreCheckoutQuery, refundStarPayment, approve/declineChatJoinRequest,
+links; True for answerPreCheckoutQuery, refundStarPayment, editUserStarSubscription,
+approve/declineChatJoinRequest,
 ban/unbanChatMember, setMyCommands), serves queued updates to getUpdates with offset
 confirmation (as Telegram does), and injects failures: 5xx or 429 + retry_after, or a 400
 refusal with Telegram's description (`refuse`).

@@ -130,6 +130,11 @@ def test_purchase_redelivery_prechecks_renewal_and_refunds(
         refund = fake.calls_of("refundStarPayment")[-1]
         assert (int(str(refund["user_id"])), refund["telegram_payment_charge_id"]) == \
             (UID, "charge-2")
+        # and the subscription renews no more
+        cancel = fake.calls_of("editUserStarSubscription")
+        assert [(int(str(c["user_id"])), c["telegram_payment_charge_id"]) for c in cancel] \
+            == [(UID, "charge-2")]
+        assert cancel[0]["is_canceled"] in (True, "true")
         status, sub = svc.api("GET", f"/user/{UID}/subscription")
         assert (sub["plan_type"], sub["is_vip"]) == ("free", False), sub
         statuses = {p["charge_id"]: p["status"]

@@ -33,11 +33,13 @@ def backend(request: pytest.FixtureRequest) -> dict[str, str]:
     return backend_env(request)
 
 
+@pytest.mark.slow
 def test_join_requests_invite_expiry_reminder_and_removal(
         tmp_path: Path, backend: dict[str, str]) -> None:
     url = db_url(tmp_path, backend)
     with FakeBotAPI() as fake, run_service(tmp_path, fake.url, webhook=True,
-                                           VIP_CHANNEL_ID=str(CHANNEL), **backend) as svc:
+                                           VIP_CHANNEL_ID=str(CHANNEL), VIP_SWEEP_SECONDS="2",
+                                           **backend) as svc:
         # start-up: the command list (es default + en) and every update type we handle
         assert fake.wait_for(lambda: len(fake.calls_of("setMyCommands")) >= 2)
         lists = {c.get("language_code"): [x["command"] for x in json.loads(str(c["commands"]))]
@@ -77,8 +79,8 @@ def test_join_requests_invite_expiry_reminder_and_removal(
         fake.wait_text(VIP, "Términos de venta")
         assert events_of(url, "user_joined_channel", VIP) == 1
 
-        # the plan now ends in 15 s: the reminder, then the end, the notice and the removal
-        end = datetime.now(UTC) + timedelta(seconds=15)
+        # the plan now ends in 6 s: the reminder, then the end, the notice and the removal
+        end = datetime.now(UTC) + timedelta(seconds=6)
         assert svc.api("PUT", f"/user/{VIP}/subscription",
                        {"plan_type": "vip", "end_date": end.isoformat()})[0] == 200
         fake.wait_text(VIP, "Tu plan VIP termina el", timeout=30)
@@ -98,7 +100,7 @@ def test_join_requests_invite_expiry_reminder_and_removal(
         assert events_of(url, "subscription_expired", VIP) == 1
         assert events_of(url, "subscription_expiring", VIP) == 1
 
-        time.sleep(12)  # another sweep or two: the removal is not repeated
+        time.sleep(5)  # another sweep or two (every 2 s here): the removal is not repeated
         assert len(fake.calls_of("banChatMember")) == 1
         assert fake.count_text(VIP, "ya no tienes acceso al canal VIP") == 1
         # the VIP channel is only for VIP: the expired user's new request is declined
