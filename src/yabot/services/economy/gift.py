@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from yabot.domain.clock import utcnow
+from yabot.domain.days import local_day
 from yabot.domain.errors import AlreadyClaimedError, NotFoundError
 from yabot.events.bus import EventBus
 from yabot.events.handler_context import Publisher
-from yabot.services.economy.days import local_day, user_zone
 from yabot.services.economy.ports import EconomyStore
 from yabot.services.economy.views import GiftResult
+from yabot.services.users.timezone import user_zone
 from yabot.services.wallet.service import BesitosService
 from yabot.settings import EconomySettings
 from yabot.storage.documents.base import DocumentStore

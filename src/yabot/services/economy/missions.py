@@ -11,15 +11,16 @@ from __future__ import annotations
 import hashlib
 
 from yabot.domain.clock import utcnow
+from yabot.domain.days import LocalDay, local_day
 from yabot.domain.economy import Mission, MissionRow
 from yabot.domain.errors import NotFoundError
 from yabot.domain.events import BaseEvent, MissionAssigned, MissionCompleted, MissionPayload
 from yabot.events.bus import EventBus
 from yabot.events.handler_context import HandlerContext, Publisher
-from yabot.services.economy.days import LocalDay, local_day, user_zone
 from yabot.services.economy.ports import EconomyStore
 from yabot.services.economy.rules import RuleBook, Rules
 from yabot.services.economy.views import MissionLine
+from yabot.services.users.timezone import user_zone
 from yabot.services.wallet.service import BesitosService
 from yabot.storage.documents.base import DocumentStore
 

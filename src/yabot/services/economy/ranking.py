@@ -4,8 +4,8 @@ with the preference `show_in_ranking: false`)."""
 from __future__ import annotations
 
 from yabot.domain.clock import utcnow
+from yabot.domain.days import week_start, zone
 from yabot.domain.economy import level_for
-from yabot.services.economy.days import week_start, zone
 from yabot.services.economy.ports import EconomyStore
 from yabot.services.economy.views import LevelView, RankingEntry
 from yabot.storage.documents.base import DocumentStore

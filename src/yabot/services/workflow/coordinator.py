@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from yabot.domain.days import local_day
 from yabot.domain.events import (
     BaseEvent,
     BesitosAwarded,
@@ -23,9 +24,9 @@ from yabot.events.handler_context import Publisher
 from yabot.events.sequencing import SEQUENCED_TYPES, publish_sequenced
 from yabot.events.user_order import OrderingConfig, PerUserOrder
 from yabot.logs import get_logger
-from yabot.services.economy.days import local_day, user_zone
 from yabot.services.narrative.service import NarrativeService
 from yabot.services.subscriptions.service import SubscriptionService
+from yabot.services.users.timezone import user_zone
 from yabot.services.wallet.service import BesitosService
 from yabot.services.workflow.ports import RewardStore
 from yabot.settings import EconomySettings

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
+from yabot.domain.days import local_day, week_start
 from yabot.domain.economy import ItemEffect, Mission, Rule, TriviaQuestion, level_for
-from yabot.services.economy.days import local_day, week_start
 from yabot.services.economy.gift import gift_amount, next_streak
 from yabot.services.economy.missions import pick
 from yabot.settings import EconomySettings

@@ -1,4 +1,5 @@
-"""A user's local day: the timezone from their preferences, the day's bounds in UTC."""
+"""Local days: a timezone by name (with a fallback), the day an instant falls on and its
+bounds in UTC, the start of the week. Pure date logic."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from yabot.domain.clock import as_utc
-from yabot.storage.documents.base import DocumentStore
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,3 @@ def week_start(at: datetime, tz: ZoneInfo) -> datetime:
     """Monday 00:00 of `at`'s week in `tz`, in UTC."""
     day = as_utc(at).astimezone(tz).date()
     return day_bounds(day - timedelta(days=day.weekday()), tz).start
-
-
-async def user_zone(documents: DocumentStore, user_id: str, default: str) -> ZoneInfo:
-    """The user's timezone (`preferences.timezone`), else the default."""
-    doc = await documents.users.get(user_id)
-    name = getattr(doc.preferences, "timezone", None) if doc is not None else None
-    return zone(name if isinstance(name, str) else None, default)
