@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from tests.integration.services.economy_env import build_econ
+from tests.integration.services.economy_env import Econ, build_econ
 from tests.integration.services.ledger_env import Env
 from tests.integration.services.test_coordinator import wait_for
 from yabot.services.container import coordinator_service, narrative_service, subscription_service
@@ -132,3 +132,24 @@ async def test_the_day_end_expires_unfinished_missions(env: Env) -> None:
     again = await econ.economy.missions.assign_today("205")  # no new missions today
     assert [(m.mission_id, m.status) for m in again] == [(m.mission_id, "expired")
                                                          for m in lines]
+
+
+async def test_begin_starts_the_story_with_fragment_started_once(econ: Econ) -> None:
+    env = econ.env
+    narrative = narrative_service(env.stores, env.bus)
+    await env.add_user("209")
+    assert await narrative.begin("209")
+    assert not await narrative.begin("209")  # a second /start: nothing new
+    async with env.stores.sql.read() as conn:
+        rows = (await conn.execute(sa.select(event_log.c.event_data).where(
+            event_log.c.user_id == "209", event_log.c.event_type == "fragment_started"))
+        ).scalars().all()
+    assert [json.loads(r)["payload"]["fragment_id"] for r in rows] == ["fragment_001"]
+    assert (await narrative.current("209")).fragment_id == "fragment_001"
+    doc = await env.stores.documents.users.get("209")
+    assert doc is not None
+    assert doc.current_state.narrative_progress.current_fragment == "fragment_001"
+    # a user already on their way is not sent back
+    await narrative.process_choice("209", "choice_a")
+    assert not await narrative.begin("209")
+    assert (await narrative.current("209")).fragment_id != "fragment_001"

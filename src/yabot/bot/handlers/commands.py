@@ -21,6 +21,7 @@ async def start(message: Message, services: DomainServices, user_ctx: UserContex
                 new_user: bool = False) -> str:
     await services.coordinator.process_user_interaction(
         user_ctx.user_id, "start", {"new_user": new_user, "chat_id": message.chat.id})
+    await services.narrative.begin(user_ctx.user_id)  # fragment_started, once per user
     name = user_ctx.profile.first_name or user_ctx.profile.username or ""
     await message.answer(t("welcome", lang, name=name) + "\n\n" + t("menu", lang),
                          reply_markup=main_menu(lang))

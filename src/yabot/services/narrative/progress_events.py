@@ -47,6 +47,15 @@ async def progress_events(story: StoryStore, tx: Publisher, user_id: str, curren
     return events
 
 
+async def start_event(story: StoryStore, tx: Publisher, user_id: str,
+                      fragment_id: str) -> BaseEvent | None:
+    """`fragment_started` for the story's first fragment, once per user (None after)."""
+    event = FragmentStarted(user_id=user_id, payload=FragmentPayload(fragment_id=fragment_id))
+    if await story.add_milestone(tx, user_id, "start", fragment_id, event.event_id):
+        return event
+    return None
+
+
 def advance(progress: NarrativeProgress, current: str, choice_id: str,
             target: str) -> NarrativeProgress:
     """Progress after taking `choice_id` on `current` towards `target`."""

@@ -102,6 +102,34 @@ class NarrativeService:
             user_id, {"narrative_progress.current_fragment": START_FRAGMENT})
         return fragment
 
+    async def begin(self, user_id: str) -> bool:
+        """/start: put a user with no progress on the first fragment and publish its
+        `fragment_started` in the same commit (once per user); False when already begun."""
+        for _ in range(5):
+            doc = await self._user(user_id)
+            progress = doc.current_state.narrative_progress
+            if progress.current_fragment:
+                return False
+            new = progress.model_copy(update={"current_fragment": START_FRAGMENT})
+            try:
+                async with self.bus.transaction() as tx:
+                    event = await progress_events.start_event(self.story, tx, user_id,
+                                                              START_FRAGMENT)
+                    if event is None:
+                        return False
+                    if self.shared is not None and await self.shared.set_user_state(
+                            tx, user_id, {"narrative_progress": new.model_dump(mode="json")},
+                            expect_version=doc.version) is None:
+                        raise _Moved
+                    await tx.publish(event)
+            except _Moved:
+                continue
+            if self.shared is None:  # separate stores: the event is the record, the doc follows
+                await self.documents.users.update_state(
+                    user_id, {"narrative_progress.current_fragment": START_FRAGMENT})
+            return True
+        return False
+
     @db_operation("process_choice")
     async def process_choice(self, user_id: str, choice_id: str) -> ChoiceOutcome:
         """InvalidChoiceError if the choice is not on the current fragment; otherwise move on
