@@ -21,10 +21,18 @@ REMOVAL_NOTICES = {"expired": N_("removed_expired"), "cancelled": N_("removed_ca
 # the menu of commands per language: (command, key of its description)
 COMMANDS: dict[str, list[tuple[str, str]]] = {
     "es": [("start", N_("cmd_start")), ("menu", N_("cmd_menu")), ("historia", N_("cmd_story")),
-           ("besitos", N_("cmd_besitos")), ("vip", N_("cmd_vip")), ("terms", N_("cmd_terms")),
+           ("besitos", N_("cmd_besitos")), ("tienda", N_("cmd_shop")),
+           ("inventario", N_("cmd_inventory")), ("logros", N_("cmd_achievements")),
+           ("misiones", N_("cmd_missions")), ("trivia", N_("cmd_trivia")),
+           ("subastas", N_("cmd_auctions")), ("regalo", N_("cmd_gift")),
+           ("ranking", N_("cmd_ranking")), ("vip", N_("cmd_vip")), ("terms", N_("cmd_terms")),
            ("paysupport", N_("cmd_paysupport")), ("help", N_("cmd_help"))],
     "en": [("start", N_("cmd_start")), ("menu", N_("cmd_menu")), ("story", N_("cmd_story")),
-           ("besitos", N_("cmd_besitos")), ("vip", N_("cmd_vip")), ("terms", N_("cmd_terms")),
+           ("besitos", N_("cmd_besitos")), ("shop", N_("cmd_shop")),
+           ("inventory", N_("cmd_inventory")), ("achievements", N_("cmd_achievements")),
+           ("missions", N_("cmd_missions")), ("trivia", N_("cmd_trivia")),
+           ("auctions", N_("cmd_auctions")), ("gift", N_("cmd_gift")),
+           ("ranking", N_("cmd_ranking")), ("vip", N_("cmd_vip")), ("terms", N_("cmd_terms")),
            ("paysupport", N_("cmd_paysupport")), ("help", N_("cmd_help"))],
 }
 

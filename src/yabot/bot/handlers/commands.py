@@ -23,14 +23,19 @@ async def start(message: Message, services: DomainServices, user_ctx: UserContex
         user_ctx.user_id, "start", {"new_user": new_user, "chat_id": message.chat.id})
     await services.narrative.begin(user_ctx.user_id)  # fragment_started, once per user
     name = user_ctx.profile.first_name or user_ctx.profile.username or ""
-    await message.answer(t("welcome", lang, name=name) + "\n\n" + t("menu", lang),
+    await message.answer(t("welcome", lang, name=name) + "\n\n" + menu_text(lang),
                          reply_markup=main_menu(lang))
     return "ok"
 
 
+def menu_text(lang: str) -> str:
+    """The main menu's question, and the commands its buttons do not show."""
+    return t("menu", lang) + "\n" + t("menu_more", lang)
+
+
 @router.message(Command("menu"))
 async def menu(message: Message, lang: str) -> str:
-    await message.answer(t("menu", lang), reply_markup=main_menu(lang))
+    await message.answer(menu_text(lang), reply_markup=main_menu(lang))
     return "ok"
 
 
@@ -89,5 +94,5 @@ async def menu_button(query: CallbackQuery, callback_data: MenuAction,
     if callback_data.action == "help":
         await message.answer(t("help", lang), reply_markup=main_menu(lang))
         return "ok"
-    await message.answer(t("menu", lang), reply_markup=main_menu(lang))
+    await message.answer(menu_text(lang), reply_markup=main_menu(lang))
     return "ok"
