@@ -16,6 +16,7 @@ from yabot.domain.errors import (
     ConflictError,
     InsufficientFundsError,
     InvalidChoiceError,
+    InvalidInputError,
     ItemUnavailableError,
     NotFoundError,
     StoreUnavailableError,
@@ -100,6 +101,12 @@ def install_error_handlers(app: FastAPI) -> None:
         fields = ", ".join(sorted({d["field"] for d in details}))
         return error_response(422, "validation_error",
                               f"request validation failed: {fields}", details)
+
+    @app.exception_handler(InvalidInputError)
+    async def _invalid(_: Request, exc: InvalidInputError) -> JSONResponse:
+        return error_response(422, "validation_error", f"request validation failed: {exc}",
+                              [{"field": exc.field, "loc": ["body", exc.field],
+                                "msg": str(exc), "type": "value_error"}])
 
     @app.exception_handler(NotFoundError)
     async def _not_found(_: Request, exc: NotFoundError) -> JSONResponse:

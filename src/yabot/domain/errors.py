@@ -23,6 +23,14 @@ class StoreUnavailableError(YabotError):
         super().__init__(f"{store} is unavailable: {reason}")
 
 
+class InvalidInputError(YabotError, ValueError):
+    """Input the service refuses although its shape was valid (e.g. a text of only spaces)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class NotFoundError(YabotError):
     """The named thing does not exist."""
 

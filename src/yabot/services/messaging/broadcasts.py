@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from yabot.domain.clock import utcnow
-from yabot.domain.errors import NotFoundError
+from yabot.domain.errors import InvalidInputError, NotFoundError
 from yabot.domain.views import BroadcastRow
 from yabot.services.messaging.ports import BroadcastStore
 from yabot.services.messaging.queue import encode_params
@@ -57,9 +57,9 @@ class BroadcastService:
     async def create(self, *, text: str, segment: Segment, idempotency_key: str,
                      created_by: str | None = None) -> BroadcastCreated:
         if not text.strip():
-            raise ValueError("a broadcast needs text")
+            raise InvalidInputError("text", "a broadcast needs text")
         if segment not in SEGMENTS:
-            raise ValueError(f"segment must be one of {SEGMENTS}")
+            raise InvalidInputError("segment", f"segment must be one of {SEGMENTS}")
         bid, total, created = await self.store.create(
             key=idempotency_key, text=text, segment=segment,
             params=encode_params({"text": text}), created_by=created_by, now=utcnow())
