@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
 
+from yabot.domain.errors import StoreUnavailableError
 from yabot.domain.events import (
     BaseEvent,
     BesitosAwarded,
@@ -183,6 +184,26 @@ async def test_failures_retry_then_succeed_without_dead_letter(new_bus: BusFacto
     await wait_for(lambda: len(attempts) == 3)
     await asyncio.sleep(0.2)
     assert len(attempts) == 3
+    assert await list_dead_letters(bus.db) == []
+
+
+async def test_a_store_outage_is_waited_out_not_dead_lettered(new_bus: BusFactory) -> None:
+    """max_deliveries is 3 here; a store that is down for many more tries is not the
+    event's fault: the event waits for it and is handled once, with no dead letter."""
+    bus = await new_bus()
+    attempts: list[int] = []
+
+    @bus.subscribe("reaction_detected", group="g")
+    async def needs_documents(event: BaseEvent, ctx: HandlerContext) -> None:
+        attempts.append(1)
+        if len(attempts) <= 8:
+            raise StoreUnavailableError("mongodb", "connection refused")
+
+    await bus.start()
+    await bus.publish(reaction("1"))
+    await wait_for(lambda: len(attempts) == 9, timeout=30)
+    await asyncio.sleep(0.2)
+    assert len(attempts) == 9
     assert await list_dead_letters(bus.db) == []
 
 

@@ -4,7 +4,9 @@ The worker owns some partitions (leases held by the transport) and runs one read
 all of them: read a batch (one XREADGROUP), handle it with per-user order, acknowledge.
 A handler's effects and the `(group, event_id)` row in `processed_events` commit in one
 transaction, so a redelivered event has no second effect. Failures retry with backoff; after
-`max_deliveries` the event becomes a dead letter and the rest keeps flowing.
+`max_deliveries` the event becomes a dead letter and the rest keeps flowing. A store that is
+unavailable is waited out (backoff up to 5 s) without counting attempts: an outage of
+MongoDB is not the event's fault and must not fill the dead letters.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from yabot.domain.errors import StoreUnavailableError
 from yabot.domain.events import BaseEvent, EventError, parse_event
 from yabot.events.group_commit import GroupCommit
 from yabot.events.handler_context import HandlerContext
@@ -234,8 +237,14 @@ class GroupWorker:
         delivery, event = item.delivery, item.event
         attempt = max(1, delivery.delivery_count)
         error = self._failed_in_batch.pop(event.event_id, None)
+        outage = 0  # retries while a store is unavailable: not the event's fault, not counted
         while True:
-            if error is not None:
+            if error is not None and outage:
+                delay = min(5.0, self.config.retry_base * 2 ** min(outage, 10))
+                log.warning("store unavailable, retrying (not counted as an attempt)",
+                            group=self.group, event_id=event.event_id, error=error)
+                await asyncio.sleep(random.uniform(delay / 2, delay))
+            elif error is not None:
                 if attempt >= self.config.max_deliveries:
                     log.error("event dead-lettered", group=self.group, event_id=event.event_id,
                               event_type=event.event_type, attempts=attempt, error=error)
@@ -251,3 +260,5 @@ class GroupWorker:
                 return
             except Exception as exc:
                 error = describe(exc)
+                cause = exc.error if isinstance(exc, HandlerError) else exc
+                outage = outage + 1 if isinstance(cause, StoreUnavailableError) else 0
