@@ -99,7 +99,7 @@ def _build_bot(settings: Settings, core: Core) -> BotRuntime | None:
         return None
     try:
         bot = BotRuntime(settings=settings, domain=core.domain, bus=core.bus,
-                         db=core.stores.sql, metrics=core.metrics)
+                         metrics=core.metrics)
     except Exception as exc:  # the rest of the service still runs
         log.error("the Telegram bot could not be built; running without it",
                   error=f"{type(exc).__name__}: {exc}")

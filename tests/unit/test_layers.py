@@ -50,11 +50,8 @@ ALLOWED = {
     # house-driver (events internals): the bus times publishes with observability's Metrics
     "upward: yabot.events.bus -> yabot.observability.metrics",
     "upward: yabot.events.factory -> yabot.observability.metrics",
-    # bot/: the runtime hands a Database to the send queue's Sender (services/messaging,
-    # issue 17) and reads ComponentHealth; the outgoing capture reads the messaging repository
-    "reach: yabot.bot.outgoing -> yabot.storage.sql.repositories.messaging",
+    # bot/: the runtime reads ComponentHealth
     "reach: yabot.bot.runtime -> yabot.storage.manager",
-    "reach: yabot.bot.runtime -> yabot.storage.sql.database",
 }
 
 

@@ -1,7 +1,7 @@
 """Tell bidders what happened to their bids: outbid (their hold released), won, lost.
 
 A bus subscriber (group `bot-auction-notify`) queues the notice on the durable send queue
-(`services.messaging.enqueue`) in the transaction that marks the event processed, keyed by
+(`domain.messages.enqueue`) in the transaction that marks the event processed, keyed by
 the event id, so a redelivered event queues nothing new. The terminal chat attaches its
 in-process bot instead: notices go straight to it.
 """
@@ -15,7 +15,6 @@ from yabot.domain.events import AuctionLost, AuctionOutbid, AuctionWon, BaseEven
 from yabot.events.bus import EventBus
 from yabot.events.handler_context import HandlerContext
 from yabot.services.container import DomainServices
-from yabot.services.messaging import enqueue
 
 GROUP = "bot-auction-notify"
 TYPES = ("auction_outbid", "auction_won", "auction_lost")
@@ -49,8 +48,9 @@ class AuctionNotifier:
         if self.bot is not None:
             await self.bot.send_message(int(event.user_id), text)
         else:
-            await enqueue(ctx.conn, chat_id=int(event.user_id), text=text, kind="notice",
-                          dedupe_key=f"notice:{event.event_id}")
+            await self.services.messages.enqueue(
+                ctx, chat_id=int(event.user_id), text=text, kind="notice",
+                dedupe_key=f"notice:{event.event_id}")
 
     async def text_for(self, event: BaseEvent) -> str | None:
         assert event.user_id is not None

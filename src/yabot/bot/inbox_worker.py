@@ -27,7 +27,7 @@ from yabot.bot.outgoing import CAPTURE, Capture
 from yabot.domain.views import InboxRow
 from yabot.logs import get_logger
 from yabot.services.messaging.sender import Sender
-from yabot.services.messaging.update_commit import UpdateEffects, commit_updates
+from yabot.services.messaging.update_commit import UpdateEffects
 from yabot.services.messaging.update_inbox import UpdateRecords
 
 log = get_logger(__name__)
@@ -132,7 +132,7 @@ class UpdateProcessor:
                 async with self.inbox.bus.transaction() as tx:
                     await self.records.mark_failed(tx, row.update_id,
                                                     f"{type(exc).__name__}: {exc}", final=final)
-                    await commit_updates(tx, [failed], done=False)
+                    await self.records.commit(tx, [failed], done=False)
                 self._committed(bool(failed.calls))
             except Exception as db_exc:  # the row stays pending: retried here or at start
                 log.error("could not record the failed attempt", update_id=row.update_id,
@@ -176,7 +176,7 @@ class UpdateProcessor:
                 try:
                     claim = None if self.sender is None else self.sender.reply_claim()
                     async with self.inbox.bus.transaction() as tx:
-                        committed = await commit_updates(tx, batch, claim=claim)
+                        committed = await self.records.commit(tx, batch, claim=claim)
                     if committed.claimed and self.sender is not None:
                         self.sender.adopt(committed.claimed)
                     self._committed(committed.queued > 0)

@@ -23,7 +23,7 @@ from yabot.domain.events import CommandExecuted, CommandExecutedPayload
 from yabot.domain.views import TelegramUser
 from yabot.logs import get_logger
 from yabot.services.container import DomainServices
-from yabot.services.messaging.update_commit import UpdateEffects, commit_updates
+from yabot.services.messaging.update_commit import UpdateEffects
 
 log = get_logger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -174,7 +174,7 @@ class ActivityMiddleware(BaseMiddleware):
         services: DomainServices = data["services"]
         try:  # outside the inbox (the terminal chat): a commit of its own
             async with services.users.bus.transaction() as tx:
-                await commit_updates(tx, [effects], done=False)
+                await services.updates.commit(tx, [effects], done=False)
         except Exception as exc:  # the reply is out already: this must not fail the update
             log.error("activity not recorded", user_id=user.id,
                       error=f"{type(exc).__name__}: {exc}")

@@ -23,7 +23,6 @@ from yabot.domain.events import (
 from yabot.events.bus import EventBus
 from yabot.events.handler_context import HandlerContext
 from yabot.services.container import DomainServices
-from yabot.services.messaging import enqueue
 
 GROUP = "bot-notify"
 
@@ -60,8 +59,9 @@ class Notifier:
         if text is not None and self.bot is not None:
             await self.bot.send_message(int(event.user_id), text)
         elif text is not None:
-            await enqueue(ctx.conn, chat_id=int(event.user_id), text=text, kind="notice",
-                          dedupe_key=f"notice:{event.event_id}")
+            await self.services.messages.enqueue(
+                ctx, chat_id=int(event.user_id), text=text, kind="notice",
+                dedupe_key=f"notice:{event.event_id}")
 
     async def text_for(self, event: BaseEvent) -> str | None:
         assert event.user_id is not None

@@ -32,9 +32,9 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, Message
 
 from yabot.bot.session import DIRECT
+from yabot.domain.views import QueuedMessage
 from yabot.services.messaging.queue import encode_params
 from yabot.services.messaging.sender import SendFn, SendResult
-from yabot.storage.sql.repositories.messaging import QueuedMessage
 
 if TYPE_CHECKING:
     from aiogram import Bot

@@ -32,7 +32,6 @@ from yabot.services.messaging.pacing import create_limiter
 from yabot.services.messaging.sender import Sender, SenderConfig
 from yabot.settings import Settings
 from yabot.storage.manager import ComponentHealth
-from yabot.storage.sql.database import Database
 
 log = get_logger(__name__)
 KEEP_PROCESSED = timedelta(days=7)
@@ -40,8 +39,8 @@ KEEP_PROCESSED = timedelta(days=7)
 
 class BotRuntime:
     def __init__(self, *, settings: Settings, domain: DomainServices, bus: EventBus,
-                 db: Database, bot: Bot | None = None, metrics: Metrics | None = None) -> None:
-        self.settings, self.db, self.domain = settings.bot, db, domain
+                 bot: Bot | None = None, metrics: Metrics | None = None) -> None:
+        self.settings, self.domain = settings.bot, domain
         self.bot = bot or create_bot(settings.bot)
         if metrics is not None:  # inside the retrying middleware: every attempt counts
             self.bot.session.middleware(CountBotApiCalls(metrics))
@@ -54,7 +53,7 @@ class BotRuntime:
         self.processor = UpdateProcessor(inbox=self.inbox, records=domain.updates,
                                          dispatcher=self.dispatcher, bot=self.bot)
         bot_cfg = settings.bot
-        self.sender = Sender(db, telegram_send(self.bot), config=SenderConfig(
+        self.sender = Sender(domain.messages.store, telegram_send(self.bot), config=SenderConfig(
             rate=bot_cfg.telegram_send_rate, chat_rate=bot_cfg.telegram_chat_rate,
             lease=bot_cfg.telegram_send_lease_seconds),
             limiter=create_limiter(settings.redis, bot_cfg.telegram_send_rate))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -178,3 +178,38 @@ class BroadcastRow:
     total: int
     created_at: datetime | None
     counts: dict[str, int]  # queue rows by status
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A queue row the sender holds: what to call, for whom, and how often it was tried."""
+
+    id: int
+    chat_id: int
+    method: str
+    params: str
+    kind: str
+    attempts: int
+    broadcast_id: int | None = None
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A queue row to write: a Bot API call (`params` as JSON) for a chat."""
+
+    chat_id: int
+    method: str
+    params: str
+    kind: str
+    dedupe_key: str | None = None
+
+
+@dataclass
+class Settlement:
+    """What happened to claimed rows, written in one transaction."""
+
+    sent: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    retry: list[tuple[int, datetime, int]] = field(default_factory=list)  # not before, attempts
+    released: list[int] = field(default_factory=list)  # not tried (shutdown): back as they were
+    blocked: list[tuple[int, int]] = field(default_factory=list)  # (row id, chat id): a 403

@@ -21,6 +21,7 @@ from yabot.services.economy.auctions import AuctionService
 from yabot.services.economy.service import EconomyService
 from yabot.services.economy.stats import EconomyStats
 from yabot.services.messaging.broadcasts import BroadcastService
+from yabot.services.messaging.queue import MessageQueue
 from yabot.services.messaging.update_inbox import UpdateRecords
 from yabot.services.narrative.item_effects import ItemEffects
 from yabot.services.narrative.service import NarrativeService
@@ -46,6 +47,7 @@ from yabot.storage.sql.repositories.channel import SqlChannelRepository
 from yabot.storage.sql.repositories.economy import EconomyRepository
 from yabot.storage.sql.repositories.economy_stats import EconomyStatsRepository
 from yabot.storage.sql.repositories.ledger_holds import HoldRepository
+from yabot.storage.sql.repositories.messaging import MessageRepository
 from yabot.storage.sql.repositories.narrative import HintRepository, StoryRepository
 from yabot.storage.sql.repositories.payments import SqlPaymentsRepository
 from yabot.storage.sql.repositories.shared_documents import SharedDocumentWrites
@@ -78,6 +80,7 @@ class DomainServices:
     economy_stats: EconomyStats
     broadcasts: BroadcastService
     updates: UpdateRecords
+    messages: MessageQueue
     admin_accounts: AdminAccountService
     admin_queries: AdminQueries
 
@@ -137,7 +140,7 @@ def economy_service(stores: DatabaseManager, bus: EventBus, besitos: BesitosServ
 
 def update_records(db: Database) -> UpdateRecords:
     """The Telegram update inbox, for the bot's intake."""
-    return UpdateRecords(UpdateRepository(db))
+    return UpdateRecords(UpdateRepository(db), MessageRepository(db))
 
 
 def admin_account_service(settings: Settings, db: Database) -> AdminAccountService:
@@ -172,11 +175,13 @@ def build_services(*, settings: Settings, stores: DatabaseManager, bus: EventBus
     ItemEffects(hints=narrative.hints, story=narrative.story).register(bus)
     holds = HoldService(store=HoldRepository(stores.sql), besitos=besitos)
     payments_store = SqlPaymentsRepository(stores.sql)
+    messages = MessageQueue(MessageRepository(stores.sql))
     payments = PaymentsService(store=payments_store, bus=bus, subscriptions=subscriptions,
-                               settings=settings.payments)
+                               settings=settings.payments, messages=messages)
     channel = ChannelService(chat_id=settings.payments.vip_channel_id,
                              channel=SqlChannelRepository(stores.sql), payments=payments_store,
-                             bus=bus, subscriptions=subscriptions, payment_service=payments)
+                             bus=bus, subscriptions=subscriptions, payment_service=payments,
+                             messages=messages)
     channel.register()
     return DomainServices(
         users=user_service(stores, bus, subscriptions, metrics),
@@ -192,7 +197,8 @@ def build_services(*, settings: Settings, stores: DatabaseManager, bus: EventBus
         admin_accounts=admin_account_service(settings, stores.sql),
         admin_queries=AdminQueries(store=AdminQueryRepository(stores.sql)),
         broadcasts=BroadcastService(BroadcastRepository(stores.sql)),
-        updates=update_records(stores.sql))
+        updates=update_records(stores.sql),
+        messages=messages)
 
 
 def default_jobs(domain: DomainServices, bus: EventBus) -> list[Job]:

@@ -7,22 +7,23 @@ from datetime import timedelta
 
 import pytest
 
+from tests.integration.messaging.test_sender import enqueue
 from yabot.domain.clock import utcnow
-from yabot.services.messaging import enqueue
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.repositories import messaging as repo
 
 
 async def test_enqueue_commits_with_the_transaction_and_dedupes(queue_db: Database) -> None:
     async with queue_db.write() as conn:
-        first = await enqueue(conn, chat_id=7, text="hola", dedupe_key="k1", kind="notice",
-                              reply_markup={"inline_keyboard": [[{"text": "a",
-                                                                  "callback_data": "x"}]]})
-        again = await enqueue(conn, chat_id=7, text="hola", dedupe_key="k1", kind="notice")
+        first = await enqueue(queue_db, conn, chat_id=7, text="hola", dedupe_key="k1",
+                              kind="notice", reply_markup={"inline_keyboard": [[
+                                  {"text": "a", "callback_data": "x"}]]})
+        again = await enqueue(queue_db, conn, chat_id=7, text="hola", dedupe_key="k1",
+                              kind="notice")
     assert first is not None and again is None
     with pytest.raises(RuntimeError):
         async with queue_db.write() as conn:
-            await enqueue(conn, chat_id=8, text="lost")
+            await enqueue(queue_db, conn, chat_id=8, text="lost")
             raise RuntimeError("rolled back")
     now = utcnow()
     async with queue_db.write() as conn:
@@ -35,7 +36,7 @@ async def test_enqueue_commits_with_the_transaction_and_dedupes(queue_db: Databa
 async def test_a_claim_is_leased_and_replies_come_first(queue_db: Database) -> None:
     async with queue_db.write() as conn:
         for kind in ("broadcast", "notice", "reply"):
-            await enqueue(conn, chat_id=1, text=kind, kind=kind)  # type: ignore[arg-type]
+            await enqueue(queue_db, conn, chat_id=1, text=kind, kind=kind)  # type: ignore[arg-type]
     now = utcnow()
     async with queue_db.write() as conn:
         mine = await repo.claim(conn, owner="p1", now=now, until=now + timedelta(seconds=30),
@@ -53,8 +54,8 @@ async def test_a_claim_is_leased_and_replies_come_first(queue_db: Database) -> N
 
 async def test_settle_blocked_stops_the_chat_until_unblocked(queue_db: Database) -> None:
     async with queue_db.write() as conn:
-        await enqueue(conn, chat_id=5, text="uno")
-        await enqueue(conn, chat_id=5, text="dos")
+        await enqueue(queue_db, conn, chat_id=5, text="uno")
+        await enqueue(queue_db, conn, chat_id=5, text="dos")
     now = utcnow()
     async with queue_db.write() as conn:
         rows = await repo.claim(conn, owner="p", now=now, until=now + timedelta(seconds=5),
@@ -62,12 +63,12 @@ async def test_settle_blocked_stops_the_chat_until_unblocked(queue_db: Database)
         s = repo.empty_settlement()
         s.blocked.append((rows[0].id, 5))
         await repo.settle(conn, s, now=now)
-        await enqueue(conn, chat_id=5, text="tres")
+        await enqueue(queue_db, conn, chat_id=5, text="tres")
     async with queue_db.write() as conn:
         assert await repo.claim(conn, owner="p", now=now, until=now, limit=10) == []
         counts = await repo.message_counts(conn)
         await repo.unblock(conn, [5])
-        await enqueue(conn, chat_id=5, text="cuatro")
+        await enqueue(queue_db, conn, chat_id=5, text="cuatro")
     assert counts == {"blocked": 3}
     async with queue_db.write() as conn:
         rows = await repo.claim(conn, owner="p", now=now, until=now, limit=10)

@@ -11,6 +11,7 @@ from tests.integration.messaging.test_sender import _eq, fake_bot, sender, statu
 from yabot.events.handler_context import Publisher
 from yabot.services.messaging.update_commit import UpdateEffects, commit_updates
 from yabot.storage.sql.database import Database
+from yabot.storage.sql.repositories.messaging import MessageRepository
 from yabot.storage.sql.tables_messaging import outgoing_messages as t
 
 pytestmark = pytest.mark.parametrize("queue_db", ["sqlite"], indirect=True)
@@ -31,7 +32,8 @@ async def test_replies_to_the_writer_are_committed_claimed_and_sent_once(
     effects = UpdateEffects(update_id=None, from_chat=21,
                             calls=[reply(21, "uno"), reply(21, "dos"), reply(99, "otro")])
     async with queue_db.write() as conn:
-        committed = await commit_updates(Publisher(conn=conn), [effects], claim=claim)
+        committed = await commit_updates(MessageRepository(queue_db), Publisher(conn=conn),
+                                         [effects], claim=claim)
     assert [m.chat_id for m in committed.claimed] == [21, 21]
     assert committed.queued == 1  # another chat: left for a claim (it may be blocked)
     async with queue_db.read() as conn:
@@ -54,7 +56,8 @@ async def test_a_stopping_sender_gives_adopted_rows_back_to_the_queue(
     claim = s.reply_claim()
     effects = UpdateEffects(from_chat=22, calls=[reply(22, "tarde")])
     async with queue_db.write() as conn:
-        committed = await commit_updates(Publisher(conn=conn), [effects], claim=claim)
+        committed = await commit_updates(MessageRepository(queue_db), Publisher(conn=conn),
+                                         [effects], claim=claim)
     await s.stop()
     assert s.reply_claim() is None  # stopped: replies are queued unclaimed
     s.adopt(committed.claimed)

@@ -6,19 +6,23 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from aiogram import Bot
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tests.e2e.bot.fake_api import FakeBotAPI
 from yabot.bot.dispatcher import create_bot
 from yabot.bot.outgoing import telegram_send
-from yabot.services.messaging import enqueue
+from yabot.events.handler_context import Publisher
+from yabot.services.messaging import MessageQueue
 from yabot.services.messaging.sender import Sender, SenderConfig
 from yabot.settings import BotSettings
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.repositories import messaging as repo
+from yabot.storage.sql.repositories.messaging import MessageRepository
 from yabot.storage.sql.tables_messaging import outgoing_messages as t
 
 pytestmark = pytest.mark.parametrize("queue_db", ["sqlite"], indirect=True)
@@ -32,6 +36,11 @@ async def fake_bot() -> AsyncIterator[tuple[FakeBotAPI, Bot]]:
             yield fake, bot
         finally:
             await bot.session.close()
+
+
+async def enqueue(db: Database, conn: AsyncConnection, **message: Any) -> int | None:
+    """`MessageQueue.enqueue` in the open transaction `conn`."""
+    return await MessageQueue(MessageRepository(db)).enqueue(Publisher(conn=conn), **message)
 
 
 async def statuses(db: Database) -> dict[str, int]:
@@ -49,7 +58,7 @@ async def until(predicate: object, timeout: float = 20.0) -> None:
 
 
 def sender(db: Database, bot: Bot, **config: float) -> Sender:
-    return Sender(db, telegram_send(bot), config=SenderConfig(
+    return Sender(MessageRepository(db), telegram_send(bot), config=SenderConfig(
         **{"rate": 1000.0, "chat_rate": 1000.0, "chat_burst": 1000.0, "idle_poll": 0.02,
            **config}))  # type: ignore[arg-type]
 
@@ -59,7 +68,7 @@ async def test_429_waits_retry_after_then_sends_once(queue_db: Database,
     fake, bot = fake_bot
     fake.fail("sendMessage", 1, status=429, retry_after=1)
     async with queue_db.write() as conn:
-        await enqueue(conn, chat_id=11, text="hola")
+        await enqueue(queue_db, conn, chat_id=11, text="hola")
     s = sender(queue_db, bot)
     started = time.monotonic()
     s.start()
@@ -75,17 +84,17 @@ async def test_403_blocks_until_the_user_writes_again(queue_db: Database,
     fake, bot = fake_bot
     fake.fail("sendMessage", 1, status=403)
     async with queue_db.write() as conn:
-        await enqueue(conn, chat_id=12, text="uno")
+        await enqueue(queue_db, conn, chat_id=12, text="uno")
     s = sender(queue_db, bot)
     s.start()
     await until(lambda: _eq(statuses(queue_db), {"blocked": 1}))
     async with queue_db.write() as conn:  # a notice later: suppressed, the user is blocked
-        await enqueue(conn, chat_id=12, text="dos", kind="notice")
+        await enqueue(queue_db, conn, chat_id=12, text="dos", kind="notice")
     s.wake()
     await until(lambda: _eq(statuses(queue_db), {"blocked": 2}))
     async with queue_db.write() as conn:  # the user writes again (the update commit unblocks)
         await repo.unblock(conn, [12])
-        await enqueue(conn, chat_id=12, text="tres")
+        await enqueue(queue_db, conn, chat_id=12, text="tres")
     s.wake()
     await until(lambda: _eq(statuses(queue_db), {"blocked": 2, "sent": 1}))
     await s.stop()
@@ -97,8 +106,8 @@ async def test_about_one_message_per_second_per_chat(queue_db: Database,
     fake, bot = fake_bot
     async with queue_db.write() as conn:
         for i in range(4):
-            await enqueue(conn, chat_id=13, text=f"a{i}")
-            await enqueue(conn, chat_id=14, text=f"b{i}")
+            await enqueue(queue_db, conn, chat_id=13, text=f"a{i}")
+            await enqueue(queue_db, conn, chat_id=14, text=f"b{i}")
     s = sender(queue_db, bot, chat_rate=2.0, chat_burst=1.0)
     s.start()
     started = time.monotonic()

@@ -24,6 +24,7 @@ from yabot.bot.webhook import SECRET_HEADER, create_webhook_router
 from yabot.services.container import update_records
 from yabot.services.messaging.sender import Sender, SenderConfig
 from yabot.settings import BotSettings
+from yabot.storage.sql.repositories.messaging import MessageRepository
 from yabot.storage.sql.tables import event_log
 from yabot.storage.sql.tables_messaging import outgoing_messages
 from yabot.storage.sql.updates import update_status
@@ -79,7 +80,7 @@ async def queued_count(env: InboxEnv) -> int:
 
 async def send_queued(env: InboxEnv, proc: UpdateProcessor) -> None:
     """Run the sender over the processor's bot until the queue is empty."""
-    sender = Sender(env.db, telegram_send(proc.bot),
+    sender = Sender(MessageRepository(env.db), telegram_send(proc.bot),
                     config=SenderConfig(rate=1000, chat_rate=1000, idle_poll=0.02))
     sender.start()
     for _ in range(500):

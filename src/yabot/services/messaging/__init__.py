@@ -3,13 +3,14 @@
 Queue a message **in your own write transaction**, so it commits with the effects it tells
 the user about (a crash before the commit sends nothing, after it the message is sent):
 
-    from yabot.services.messaging import enqueue
+    messages = domain.messages                     # a MessageQueue (services/container.py)
 
-    async with bus.transaction() as tx:            # or a subscriber's `ctx.conn`
+    async with bus.transaction() as tx:            # or a subscriber's `ctx`
         ...                                        # your effects and events
-        await enqueue(tx.conn, chat_id=user_chat_id, text="¡Listo!",
-                      reply_markup={"inline_keyboard": [[{"text": "Ver", "callback_data": "x"}]]},
-                      dedupe_key=f"notice:{event.event_id}", kind="notice")
+        await messages.enqueue(
+            tx, chat_id=user_chat_id, text="¡Listo!",
+            reply_markup={"inline_keyboard": [[{"text": "Ver", "callback_data": "x"}]]},
+            dedupe_key=f"notice:{event.event_id}", kind="notice")
 
 - `chat_id`: the Telegram chat (a user's private chat id is their user id).
 - `text`: HTML by default (the bot's default `parse_mode`); pass `parse_mode` to change it.
@@ -17,7 +18,7 @@ the user about (a crash before the commit sends nothing, after it the message is
 - `dedupe_key`: optional, unique across the queue: a second `enqueue` with the same key is
   ignored (use the event id for a subscriber's notice, so a redelivery queues nothing new).
 - `kind`: `reply` (default; sent first), `notice`, or `broadcast` (sent last).
-- `enqueue_call(conn, chat_id=…, method="sendInvoice", params={…})` queues any Bot API call.
+- `enqueue_call(tx, chat_id=…, method="sendInvoice", params={…})` queues any Bot API call.
 
 The sender (`services/messaging/sender.py`, started by the bot runtime) sends committed rows
 at `TELEGRAM_SEND_RATE` per second for the whole deployment, about one per second per chat,
@@ -26,6 +27,6 @@ them until they write again). Replies and notices are sent at least once (a leas
 claimed row); broadcast rows at most once (marked `sending` before the send).
 """
 
-from yabot.services.messaging.queue import MessageKind, enqueue, enqueue_call
+from yabot.services.messaging.queue import MessageKind, MessageQueue
 
-__all__ = ["MessageKind", "enqueue", "enqueue_call"]
+__all__ = ["MessageKind", "MessageQueue"]

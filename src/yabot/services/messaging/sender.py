@@ -24,12 +24,11 @@ from datetime import timedelta
 from typing import Literal
 
 from yabot.domain.clock import utcnow
+from yabot.domain.views import QueuedMessage, Settlement
 from yabot.logs import get_logger
 from yabot.services.messaging.pacing import ChatPacer, LocalBucket, RateLimiter
+from yabot.services.messaging.ports import MessageStore
 from yabot.services.messaging.update_commit import ReplyClaim
-from yabot.storage.sql.database import Database
-from yabot.storage.sql.repositories import messaging as repo
-from yabot.storage.sql.repositories.messaging import QueuedMessage, Settlement
 
 log = get_logger(__name__)
 UNPACED = frozenset({"answerCallbackQuery", "answerPreCheckoutQuery"})  # not chat messages
@@ -66,9 +65,9 @@ class _Stats:
 
 
 class Sender:
-    def __init__(self, db: Database, send: SendFn, *, config: SenderConfig | None = None,
-                 limiter: RateLimiter | None = None) -> None:
-        self.db, self.send, self.config = db, send, config or SenderConfig()
+    def __init__(self, store: MessageStore, send: SendFn, *,
+                 config: SenderConfig | None = None, limiter: RateLimiter | None = None) -> None:
+        self.store, self.send, self.config = store, send, config or SenderConfig()
         self.limiter = limiter or LocalBucket(self.config.rate)
         self.pacer = ChatPacer(self.config.chat_rate, self.config.chat_burst)
         self.owner = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -76,7 +75,7 @@ class Sender:
         self._chats: dict[int, deque[QueuedMessage]] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._in_flight = 0
-        self._pending = repo.empty_settlement()
+        self._pending = Settlement()
         self._answered: list[float] = []  # when Telegram answered the rows being settled
         self._settler: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
@@ -154,15 +153,12 @@ class Sender:
 
     async def _claim(self, limit: int) -> list[QueuedMessage]:
         now = utcnow()
-        async with self.db.write() as conn:
-            return await repo.claim(conn, owner=self.owner, now=now, limit=limit,
-                                    until=now + timedelta(seconds=self.config.lease))
+        return await self.store.claim(owner=self.owner, now=now, limit=limit,
+                                      until=now + timedelta(seconds=self.config.lease))
 
     async def _sweep(self) -> None:
         now = utcnow()
-        async with self.db.write() as conn:
-            failed = await repo.fail_interrupted(conn, now=now)
-            await repo.purge_settled(conn, before=now - self.config.keep_settled)
+        failed = await self.store.sweep(now=now, purge_before=now - self.config.keep_settled)
         if failed:
             log.warning("broadcast messages interrupted by a crash counted failed",
                         count=failed)
@@ -237,12 +233,11 @@ class Sender:
     async def _flush(self) -> None:
         """Commit the outcomes gathered so far; those that arrive meanwhile go next."""
         while _has_work(self._pending):
-            batch, self._pending = self._pending, repo.empty_settlement()
+            batch, self._pending = self._pending, Settlement()
             answered, self._answered = self._answered, []
             for attempt in range(5):
                 try:
-                    async with self.db.write() as conn:
-                        await repo.settle(conn, batch, now=utcnow())
+                    await self.store.settle(batch, now=utcnow())
                     break
                 except Exception as exc:  # the leases run out: rows go again (at least once)
                     log.error("message settle failed", error=type(exc).__name__,

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from yabot.domain.clock import utcnow
 from yabot.domain.events import BaseEvent
+from yabot.domain.views import NewMessage, QueuedMessage
 from yabot.events.handler_context import Publisher
-from yabot.storage.sql.repositories import messaging as repo
-from yabot.storage.sql.repositories.messaging import QueuedMessage
-from yabot.storage.sql.repositories.update_activity import count_commands, touch_last_activity
-from yabot.storage.sql.updates import mark_done_in
+from yabot.services.messaging.ports import MessageStore
 
 
 @dataclass
@@ -48,17 +45,17 @@ class Committed:
     claimed: list[QueuedMessage]  # rows leased to `ReplyClaim.owner`: hand them over
 
 
-async def commit_updates(tx: Publisher, batch: list[UpdateEffects], *,
+async def commit_updates(store: MessageStore, tx: Publisher, batch: list[UpdateEffects], *,
                          done: bool = True, claim: ReplyClaim | None = None) -> Committed:
     """Write the batch in `tx` (the caller commits)."""
     if done:
         ids = [e.update_id for e in batch if e.update_id is not None]
         if ids:
-            await mark_done_in(tx.conn, ids)
+            await store.mark_done(tx, ids)
     events = [ev for e in batch for ev in e.events]
     if events:
         await tx.publish(*events)
-    await repo.unblock(tx.conn, sorted({e.from_chat for e in batch if e.from_chat is not None}))
+    await store.unblock(tx, sorted({e.from_chat for e in batch if e.from_chat is not None}))
     last: dict[str, datetime] = {}
     counts: dict[tuple[str, str], tuple[int, datetime]] = {}
     for e in batch:
@@ -68,16 +65,14 @@ async def commit_updates(tx: Publisher, batch: list[UpdateEffects], *,
         if e.command is not None:
             n, _ = counts.get((e.user_id, e.command), (0, e.at))
             counts[(e.user_id, e.command)] = (n + 1, e.at)
-    await touch_last_activity(tx.conn, last)
-    await count_commands(tx.conn, counts)
-    queued: list[dict[str, Any]] = []
-    leased: list[dict[str, Any]] = []
+    await store.record_activity(tx, last, counts)
+    queued: list[NewMessage] = []
+    leased: list[NewMessage] = []
     for e in batch:
         for chat, method, params in e.calls:
             mine = claim is not None and chat == e.from_chat and len(leased) < claim.room
-            (leased if mine else queued).append(repo.message_row(
-                chat_id=chat, method=method, params=params, kind="reply",
-                claimed_by=claim.owner if mine and claim else None,
-                claim_until=claim.until if mine and claim else None))
-    return Committed(len(await repo.insert_messages(tx.conn, queued)),
-                     await repo.insert_claimed(tx.conn, leased))
+            (leased if mine else queued).append(NewMessage(
+                chat_id=chat, method=method, params=params, kind="reply"))
+    return Committed(len(await store.insert(tx, queued)),
+                     await store.insert_claimed(tx, leased, owner=claim.owner,
+                                                until=claim.until) if claim and leased else [])

@@ -1,5 +1,6 @@
 """UpdateInbox rows for the bot's intake: record, list pending, count a failed attempt,
-purge done ones. The bot takes this (built in the container), never the store."""
+purge done ones, commit handled updates. The bot takes this (built in the container),
+never the store."""
 
 from __future__ import annotations
 
@@ -7,12 +8,23 @@ from datetime import timedelta
 
 from yabot.domain.views import InboxRow
 from yabot.events.handler_context import Publisher
-from yabot.services.messaging.ports import UpdateStore
+from yabot.services.messaging.ports import MessageStore, UpdateStore
+from yabot.services.messaging.update_commit import (
+    Committed,
+    ReplyClaim,
+    UpdateEffects,
+    commit_updates,
+)
 
 
 class UpdateRecords:
-    def __init__(self, store: UpdateStore) -> None:
-        self.store = store
+    def __init__(self, store: UpdateStore, messages: MessageStore) -> None:
+        self.store, self.messages = store, messages
+
+    async def commit(self, tx: Publisher, batch: list[UpdateEffects], *, done: bool = True,
+                     claim: ReplyClaim | None = None) -> Committed:
+        """Write what handling `batch` left (see `update_commit.commit_updates`) in `tx`."""
+        return await commit_updates(self.messages, tx, batch, done=done, claim=claim)
 
     async def record(self, tx: Publisher, rows: list[tuple[int, str]]) -> set[int]:
         """Record raw (update_id, JSON) in `tx`; returns the update_ids that were new."""

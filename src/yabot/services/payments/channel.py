@@ -28,7 +28,7 @@ from yabot.domain.events import (
 from yabot.events.bus import EventBus
 from yabot.events.handler_context import HandlerContext, Publisher
 from yabot.logs import get_logger
-from yabot.services.messaging import enqueue
+from yabot.services.messaging import MessageQueue
 from yabot.services.payments.ports import ChannelStore, PaymentsStore
 from yabot.services.payments.service import PaymentsService
 from yabot.services.subscriptions.service import SubscriptionService
@@ -50,8 +50,9 @@ def is_member(status: str, is_member_flag: bool | None = None) -> bool:
 class ChannelService:
     def __init__(self, *, chat_id: int | None, channel: ChannelStore, payments: PaymentsStore,
                  bus: EventBus, subscriptions: SubscriptionService,
-                 payment_service: PaymentsService) -> None:
+                 payment_service: PaymentsService, messages: MessageQueue) -> None:
         self.chat_id, self.channel, self.payments_store = chat_id, channel, payments
+        self.messages = messages
         self.bus, self.subscriptions, self.payment_service = bus, subscriptions, payment_service
         self.owner = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
@@ -134,8 +135,9 @@ class ChannelService:
                 await self.channel.finish_removal(removal, self.owner, "done", utcnow(),
                                                   tx=tx)
                 await self._set_member(tx, removal.user_id, self.chat_id, False, "kicked")
-                await enqueue(tx.conn, chat_id=int(removal.user_id), text=text,
-                              dedupe_key=f"channel-removal:{removal.id}", kind="notice")
+                await self.messages.enqueue(tx, chat_id=int(removal.user_id), text=text,
+                                            dedupe_key=f"channel-removal:{removal.id}",
+                                            kind="notice")
             log.info("removed from the VIP channel", user_id=removal.user_id,
                      reason=removal.reason)
             done += 1

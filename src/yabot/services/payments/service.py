@@ -28,7 +28,7 @@ from yabot.domain.payments import CURRENCY, PLAN_DAYS, Offer, Payment, SupportRe
 from yabot.events.bus import EventBus
 from yabot.faults import checkpoint
 from yabot.logs import get_logger
-from yabot.services.messaging import enqueue
+from yabot.services.messaging import MessageQueue
 from yabot.services.payments.errors import GatewayUnavailableError
 from yabot.services.payments.ports import PaymentsStore, TelegramGateway
 from yabot.services.subscriptions.service import SubscriptionService
@@ -66,9 +66,10 @@ class DayTotal:
 
 class PaymentsService:
     def __init__(self, *, store: PaymentsStore, bus: EventBus,
-                 subscriptions: SubscriptionService, settings: PaymentSettings) -> None:
+                 subscriptions: SubscriptionService, settings: PaymentSettings,
+                 messages: MessageQueue) -> None:
         self.store, self.bus, self.subscriptions = store, bus, subscriptions
-        self.settings = settings
+        self.settings, self.messages = settings, messages
         self.gateway: TelegramGateway | None = None
 
     def attach_gateway(self, gateway: TelegramGateway | None) -> None:
@@ -149,9 +150,9 @@ class PaymentsService:
             outcome = PaymentOutcome(payment, new=True, started=not renewal,
                                      after_refund=after_refund)
             for n, notice in enumerate(confirm(outcome) if confirm else ()):
-                await enqueue(tx.conn, chat_id=int(user_id), text=notice.text,
-                              reply_markup=notice.reply_markup,
-                              dedupe_key=f"payment:{charge_id}:{n}")
+                await self.messages.enqueue(tx, chat_id=int(user_id), text=notice.text,
+                                            reply_markup=notice.reply_markup,
+                                            dedupe_key=f"payment:{charge_id}:{n}")
             checkpoint("payments.granted_uncommitted")
         log.info("payment recorded", charge_id=charge_id, user_id=user_id, amount=amount,
                  renewal=renewal)

@@ -6,31 +6,24 @@ Rows are inserted in the caller's transaction; the sender claims them with a lea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from yabot.domain.views import NewMessage, QueuedMessage, Settlement
+from yabot.storage.sql.database import Database
 from yabot.storage.sql.dialect import insert_for
+from yabot.storage.sql.repositories.base import Transaction
+from yabot.storage.sql.repositories.update_activity import count_commands, touch_last_activity
 from yabot.storage.sql.tables_messaging import blocked_chats as b
 from yabot.storage.sql.tables_messaging import outgoing_messages as t
+from yabot.storage.sql.updates import mark_done_in
 
 PRIORITY = {"reply": 0, "notice": 1, "broadcast": 2}
-
-
-@dataclass(frozen=True)
-class QueuedMessage:
-    """A row the sender holds: what to call, for whom, and how often it was tried."""
-
-    id: int
-    chat_id: int
-    method: str
-    params: str
-    kind: str
-    attempts: int
-    broadcast_id: int | None = None
+__all__ = ["PRIORITY", "MessageRepository", "QueuedMessage", "Settlement", "claim",
+           "empty_settlement", "insert_claimed", "insert_messages", "message_row", "settle"]
 
 
 def message_row(*, chat_id: int, method: str, params: str, kind: str,
@@ -101,19 +94,8 @@ async def claim(conn: AsyncConnection, *, owner: str, now: datetime, until: date
     return sorted((r for r in rows if r.chat_id not in blocked), key=lambda r: r.id)
 
 
-@dataclass
-class Settlement:
-    """What happened to claimed rows, written in one transaction."""
-
-    sent: list[int]
-    failed: list[tuple[int, str]]
-    retry: list[tuple[int, datetime, int]]  # back to the queue: not before, attempts added
-    released: list[int]  # claimed but not tried (shutdown): back to the queue as they were
-    blocked: list[tuple[int, int]]  # (row id, chat id): the user blocked the bot (403)
-
-
 def empty_settlement() -> Settlement:
-    return Settlement([], [], [], [], [])
+    return Settlement()
 
 
 async def settle(conn: AsyncConnection, s: Settlement, *, now: datetime) -> None:
@@ -168,3 +150,50 @@ async def purge_settled(conn: AsyncConnection, *, before: datetime) -> int:
 async def message_counts(conn: AsyncConnection) -> dict[str, int]:
     rows = await conn.execute(sa.select(t.c.status, sa.func.count()).group_by(t.c.status))
     return {str(s): int(n) for s, n in rows}
+
+
+def _row(m: NewMessage, *, claimed_by: str | None = None,
+         claim_until: datetime | None = None) -> dict[str, Any]:
+    return message_row(chat_id=m.chat_id, method=m.method, params=m.params, kind=m.kind,
+                       dedupe_key=m.dedupe_key, claimed_by=claimed_by, claim_until=claim_until)
+
+
+class MessageRepository:
+    """Implements `services.messaging.ports.MessageStore` over the statements above."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def insert(self, tx: Transaction, rows: list[NewMessage]) -> list[int]:
+        return await insert_messages(tx.conn, [_row(m) for m in rows])
+
+    async def insert_claimed(self, tx: Transaction, rows: list[NewMessage], *, owner: str,
+                             until: datetime) -> list[QueuedMessage]:
+        return await insert_claimed(tx.conn, [_row(m, claimed_by=owner, claim_until=until)
+                                              for m in rows])
+
+    async def unblock(self, tx: Transaction, chat_ids: list[int]) -> None:
+        await unblock(tx.conn, chat_ids)
+
+    async def mark_done(self, tx: Transaction, update_ids: list[int]) -> None:
+        await mark_done_in(tx.conn, update_ids)
+
+    async def record_activity(self, tx: Transaction, last: dict[str, datetime],
+                              counts: dict[tuple[str, str], tuple[int, datetime]]) -> None:
+        await touch_last_activity(tx.conn, last)
+        await count_commands(tx.conn, counts)
+
+    async def claim(self, *, owner: str, now: datetime, until: datetime,
+                    limit: int) -> list[QueuedMessage]:
+        async with self.db.write() as conn:
+            return await claim(conn, owner=owner, now=now, until=until, limit=limit)
+
+    async def settle(self, s: Settlement, *, now: datetime) -> None:
+        async with self.db.write() as conn:
+            await settle(conn, s, now=now)
+
+    async def sweep(self, *, now: datetime, purge_before: datetime) -> int:
+        async with self.db.write() as conn:
+            failed = await fail_interrupted(conn, now=now)
+            await purge_settled(conn, before=purge_before)
+        return failed
