@@ -24,6 +24,7 @@ from yabot.bot.outgoing import telegram_send
 from yabot.bot.payments_gateway import BotPaymentsGateway, set_commands
 from yabot.bot.polling import Poller
 from yabot.bot.webhook import create_webhook_router, set_webhook, webhook_url
+from yabot.domain.health import ComponentHealth
 from yabot.events.bus import EventBus
 from yabot.logs import get_logger
 from yabot.observability.metrics import Metrics
@@ -31,7 +32,6 @@ from yabot.services.container import DomainServices
 from yabot.services.messaging.pacing import create_limiter
 from yabot.services.messaging.sender import Sender, SenderConfig
 from yabot.settings import Settings
-from yabot.storage.manager import ComponentHealth
 
 log = get_logger(__name__)
 KEEP_PROCESSED = timedelta(days=7)

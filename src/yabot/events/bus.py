@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.base import Executable
 
 from yabot.domain.events import BaseEvent, validate_event
+from yabot.domain.health import ComponentHealth
 from yabot.events.group_commit import GroupCommit
 from yabot.events.handler_context import HandlerContext, Publisher
 from yabot.events.handler_errors import HandlerError
@@ -27,7 +28,7 @@ from yabot.events.retention import purge_older_than
 from yabot.events.transports.base import DeadLetter, Delivery, Transport
 from yabot.logs import get_logger
 from yabot.observability.metrics import Metrics
-from yabot.storage.manager import ComponentHealth, probe
+from yabot.storage.manager import probe
 from yabot.storage.sql.database import Database, execute
 from yabot.storage.sql.dialect import dialect_insert
 from yabot.storage.sql.tables import dead_letters, event_log, processed_events

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import Any
 
-from yabot.storage.manager import ComponentHealth
+from yabot.domain.health import ComponentHealth
 
 HealthSource = Callable[[], Awaitable[dict[str, ComponentHealth]]]
 

@@ -10,12 +10,13 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
 from yabot.domain.errors import SchemaNotReadyError, StoreUnavailableError
+from yabot.domain.health import ComponentHealth
 from yabot.logs import get_logger
 from yabot.settings import StorageSettings
 from yabot.storage.documents.base import DocumentStore
@@ -36,19 +37,6 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         return random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
-
-
-@dataclass(kw_only=True)
-class ComponentHealth:
-    status: str  # "up" | "down"
-    latency_ms: float | None = None
-    backend: str = ""
-    error: str | None = None
-    detail: dict[str, object] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "up"
 
 
 async def probe(backend: str, check: Callable[[], Awaitable[object]],

@@ -3,10 +3,11 @@ health components (`/health/ready`, `yabot health`) and as Prometheus gauges."""
 
 from __future__ import annotations
 
+from yabot.domain.health import ComponentHealth
 from yabot.events.bus import EventBus
 from yabot.observability.metrics import Metrics
 from yabot.services.admin.dead_letters import DeadLetterService
-from yabot.storage.manager import ComponentHealth, probe
+from yabot.storage.manager import probe
 
 
 class OperationsStatus:
