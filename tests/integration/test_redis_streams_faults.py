@@ -92,7 +92,9 @@ async def test_send_fails_fast_when_redis_is_down(
         started = time.perf_counter()
         with pytest.raises(TransportUnavailableError):
             await transport.send([msg(1)])
-        assert time.perf_counter() - started < 0.2
+        # fast = not redis-py's default retry budget of about 4 s; a loose bound, since a
+        # loaded CI machine took 0.56 s against the earlier 0.2 s
+        assert time.perf_counter() - started < 2.0
     assert not (await transport.health()).ok
 
 
