@@ -232,6 +232,6 @@ async def test_factory_builds_sentinel_and_cluster_clients_lazily() -> None:
     started = time.perf_counter()
     with pytest.raises(TransportUnavailableError):  # no sentinel listens there
         await sentinel.send([msg(1)])
-    assert time.perf_counter() - started < 1.0  # no multi-second retry loop on discovery
+    assert time.perf_counter() - started < 2.0  # no multi-second (~4 s) retry loop on discovery
     await sentinel.close()
     await cluster.close()
