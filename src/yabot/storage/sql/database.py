@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.sql.base import Executable
 
 from yabot.settings import StorageSettings
+from yabot.storage.sql.sqlite_connection import DirectConnection
 from yabot.storage.sql.sqlite_direct import (
     BUSY_TIMEOUT_MS,
     SqliteWriter,
@@ -145,9 +146,16 @@ class Database:
             async with self._writer.begin() as conn:
                 yield conn
             return
+        assert self._direct is not None
         await self._ready()
-        async with self._gate.hold(), self._writer.begin() as conn:
-            yield conn
+        async with self._gate.hold():
+            direct = DirectConnection(self._direct)
+            try:  # repositories use what it shares with AsyncConnection (sqlite_connection.py)
+                yield cast(AsyncConnection, direct)
+            except BaseException:
+                direct.rollback_soon()
+                raise
+            await direct.commit()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -186,6 +194,8 @@ class Database:
 async def execute(conn: AsyncConnection, statement: Executable,
                   values: Values | None = None) -> Rows:
     """One statement on `conn`, in its transaction if one is open; on SQLite in one hop."""
+    if isinstance(conn, DirectConnection):
+        return result_rows(await conn.execute(statement, values))
     if conn.dialect.name == "sqlite":
         return await run_on(conn, statement, values)
     return result_rows(await conn.execute(statement, dict(values) if values else None))

@@ -24,7 +24,9 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy import event, exc
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.base import Executable
 
 from yabot.storage.sql.statements import Rows, Session, Values
@@ -171,6 +173,16 @@ class SqliteWriter:
         self.path = path
         self._executor: ThreadPoolExecutor | None = None
         self._sqlite: sqlite3.Connection | None = None  # used on the writer thread only
+        # SQLAlchemy over the same connection, for `DirectConnection` (sqlite_connection.py)
+        self._engine = sa.create_engine("sqlite://", poolclass=StaticPool,
+                                        creator=self._connect, pool_reset_on_return=None)
+        event.listen(self._engine, "begin",
+                     lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        self._sa: sa.Connection | None = None
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._engine.dialect
 
     @property
     def opened(self) -> bool:
@@ -185,6 +197,20 @@ class SqliteWriter:
 
         A cancelled caller does not stop the transaction: it commits or rolls back whole."""
         return await self._call(self._transaction, fn)
+
+    async def on_connection(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(connection, *args)` on the writer thread, with its SQLAlchemy connection."""
+        return await self._call(self._with_connection, fn, *args)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Queue `fn(connection, *args)` on the writer thread without waiting for it."""
+        if self._executor is not None:
+            self._executor.submit(self._with_connection, fn, *args)
+
+    def _with_connection(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._sa is None:
+            self._sa = self._engine.connect()
+        return fn(self._sa, *args)
 
     async def close(self) -> None:
         """Close the connection and end the thread (a later call starts them again)."""
@@ -214,6 +240,10 @@ class SqliteWriter:
         return self._sqlite
 
     def _disconnect(self) -> None:
+        if self._sa is not None:
+            self._sa.close()
+            self._sa = None
+        self._engine.dispose()
         if self._sqlite is not None:
             self._sqlite.close()
             self._sqlite = None

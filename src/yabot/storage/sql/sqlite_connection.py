@@ -1,0 +1,102 @@
+"""SQLite write transactions on the writer thread, one hop per statement.
+
+`Database.write()` on SQLite yields a `DirectConnection`: the subset of `AsyncConnection`
+that repositories use (`execute`, `dialect`), backed by a synchronous SQLAlchemy connection
+on `SqliteWriter`'s thread and connection. Each statement is one hop to that thread, where
+SQLAlchemy runs it whole (compile cache, defaults, type processing, IN lists, executemany)
+and buffers its rows; the async engine would take three or four hops per statement, plus
+BEGIN and COMMIT (`benchmarks/sqlite_paths.py`). The transaction begins (`BEGIN IMMEDIATE`)
+with the first statement and ends with one hop for COMMIT or ROLLBACK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
+from sqlalchemy.sql.base import Executable
+
+from yabot.storage.sql.sqlite_direct import SqliteWriter
+
+T = TypeVar("T")
+_NO_ROWS = SimpleResultMetaData([])
+
+
+class BufferedResult(IteratorResult[Any]):
+    """A statement's rows, fetched on the writer thread, with the cursor's `rowcount`."""
+
+    rowcount: int
+    returns_rows: bool
+
+    @classmethod
+    def of(cls, result: sa.CursorResult[Any]) -> BufferedResult:
+        rowcount = result.rowcount
+        if result.returns_rows:
+            frozen = result.freeze()  # rows and metadata (column keys included)
+            buffered = cls(frozen.metadata, iter(frozen.data))
+        else:
+            result.close()
+            buffered = cls(_NO_ROWS, iter(()))
+        buffered.rowcount, buffered.returns_rows = rowcount, result.returns_rows
+        return buffered
+
+
+def _run(conn: sa.Connection, statement: Executable, parameters: Any) -> BufferedResult:
+    """On the writer thread: the statement (autobegins `BEGIN IMMEDIATE`), rows buffered."""
+    return BufferedResult.of(conn.execute(statement, parameters))
+
+
+def _in_transaction(conn: sa.Connection, fn: Callable[[sa.Connection], T]) -> T:
+    if not conn.in_transaction():
+        conn.begin()
+    return fn(conn)
+
+
+def _end(conn: sa.Connection, commit: bool) -> None:
+    if not conn.in_transaction():
+        return
+    if commit:
+        conn.commit()
+    else:
+        conn.rollback()
+
+
+class DirectConnection:
+    """One write transaction on the writer thread; `Database.write()` ends it."""
+
+    def __init__(self, writer: SqliteWriter) -> None:
+        self._writer = writer
+        self.dialect: Dialect = writer.dialect
+        self._used = False
+
+    def in_transaction(self) -> bool:
+        return self._used
+
+    async def execute(self, statement: Executable,
+                      parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+                      ) -> BufferedResult:
+        """Run one statement in this transaction (a list of parameter sets: executemany)."""
+        self._used = True
+        if isinstance(parameters, Mapping):
+            parameters = dict(parameters)
+        elif parameters is not None:
+            parameters = [dict(p) for p in parameters]
+        return await self._writer.on_connection(_run, statement, parameters)
+
+    async def run_sync(self, fn: Callable[[sa.Connection], T]) -> T:
+        """`fn` with the synchronous connection, in this transaction (e.g. migrations)."""
+        self._used = True
+        return await self._writer.on_connection(_in_transaction, fn)
+
+    async def commit(self) -> None:
+        if self._used:
+            await self._writer.on_connection(_end, True)
+
+    def rollback_soon(self) -> None:
+        """Queue the rollback on the writer thread without waiting: it runs before any later
+        transaction's statement (one thread, in order), even if the caller is cancelled."""
+        if self._used:
+            self._writer.submit(_end, False)
