@@ -145,22 +145,27 @@ class ActivityMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject,
                        data: dict[str, Any]) -> Any:
         outcome = "error"
+        own = not isinstance(data.get("update_effects"), UpdateEffects)
+        if own:  # outside the inbox (the terminal chat): committed here, after the handler
+            data["update_effects"] = UpdateEffects()
+        before = len(data["update_effects"].events)
         try:
             result = await handler(event, data)
             outcome = result if isinstance(result, str) else "ok"
             return result
+        except Exception:  # the handler's events go with its retry, not with this attempt
+            del data["update_effects"].events[before:]
+            raise
         finally:
-            await self._record(event, data, outcome)
+            await self._record(event, data, outcome, own=own)
 
     @staticmethod
-    async def _record(event: TelegramObject, data: dict[str, Any], outcome: str) -> None:
+    async def _record(event: TelegramObject, data: dict[str, Any], outcome: str, *,
+                      own: bool) -> None:
         user: User | None = data.get("event_from_user")
+        effects: UpdateEffects = data["update_effects"]
         if user is None or user.is_bot or not isinstance(event, Update):
             return
-        effects = data.get("update_effects")
-        own = not isinstance(effects, UpdateEffects)
-        if not isinstance(effects, UpdateEffects):
-            effects = UpdateEffects()
         effects.from_chat = user.id
         if data.get("user_ctx") is not None:
             effects.user_id, command = str(user.id), _command(event)

@@ -19,9 +19,10 @@ from yabot.storage.sql.tables import event_sequences
 E = TypeVar("E", bound=BaseEvent)
 # the types that carry a per-user number: the coordinator subscribes to exactly these, so
 # the many unnumbered events (update_received, user_activity, ...) never reach its group
+# (a type the coordinator's workflows neither start from nor order after costs ordering
+# work for nothing: `decision_made` and `vip_access_*` are published unnumbered)
 SEQUENCED_TYPES = frozenset({
-    "reaction_detected", "besitos_awarded", "besitos_spent", "narrative_hint_unlocked",
-    "decision_made", "user_interaction", "vip_access_granted", "vip_access_denied"})
+    "reaction_detected", "besitos_awarded", "besitos_spent", "narrative_hint_unlocked"})
 
 
 async def next_sequences(conn: AsyncConnection, user_id: str, count: int) -> int:

@@ -10,17 +10,20 @@ from yabot.bot.handlers.payments import send_vip
 from yabot.bot.handlers.story import show_current
 from yabot.bot.keyboards import MenuAction, main_menu
 from yabot.bot.texts import t
+from yabot.domain.events import UserInteraction, UserInteractionPayload
 from yabot.domain.views import UserContext
 from yabot.services.container import DomainServices
+from yabot.services.messaging.update_commit import UpdateEffects
 
 router = Router(name="commands")
 
 
 @router.message(CommandStart())
 async def start(message: Message, services: DomainServices, user_ctx: UserContext, lang: str,
-                new_user: bool = False) -> str:
-    await services.coordinator.process_user_interaction(
-        user_ctx.user_id, "start", {"new_user": new_user, "chat_id": message.chat.id})
+                update_effects: UpdateEffects, new_user: bool = False) -> str:
+    update_effects.events.append(UserInteraction(  # commits with the update
+        user_id=user_ctx.user_id, payload=UserInteractionPayload(
+            action="start", context={"new_user": new_user, "chat_id": message.chat.id})))
     await services.narrative.begin(user_ctx.user_id)  # fragment_started, once per user
     name = user_ctx.profile.first_name or user_ctx.profile.username or ""
     await message.answer(t("welcome", lang, name=name) + "\n\n" + menu_text(lang),

@@ -1,5 +1,8 @@
 """Achievements: count a user's events, unlock each achievement once, with its reward.
 
+Only the types a loaded achievement watches are counted (an achievement published later
+counts from its publication on), so most events cost the economy nothing.
+
 Runs in the `economy` consumer group's transaction: the counter, the unlock row (primary
 key user + achievement), the reward (`achievement:<id>`, keyed per user) and
 `achievement_unlocked` commit together with the event's processed mark.
@@ -15,9 +18,6 @@ from yabot.services.economy.rules import RuleBook, Rules
 from yabot.services.economy.views import AchievementLine
 from yabot.services.wallet.service import BesitosService
 
-# too frequent to be worth a counter unless a rule asks for them
-NOISY = frozenset({"update_received", "user_activity", "command_executed"})
-
 
 class Achievements:
     def __init__(self, *, store: EconomyStore, besitos: BesitosService,
@@ -27,7 +27,7 @@ class Achievements:
     async def on_event(self, event: BaseEvent, ctx: HandlerContext, rules: Rules) -> None:
         user_id = event.user_id
         watched = rules.achievements_on(event.event_type)
-        if user_id is None or (event.event_type in NOISY and not watched):
+        if user_id is None or not watched:  # counters exist for the types rules watch
             return
         count = await self.store.bump_counter(ctx, user_id, event.event_type)
         for achievement in watched:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from yabot.domain.events import BaseEvent
 from yabot.events.bus import EventBus
 from yabot.events.handler_context import HandlerContext
-from yabot.services.economy.achievements import NOISY, Achievements
+from yabot.services.economy.achievements import Achievements
 from yabot.services.economy.gift import DailyGift
 from yabot.services.economy.missions import ACTIVITY_TYPES, Missions
 from yabot.services.economy.ports import EconomyStore
@@ -43,14 +43,14 @@ class EconomyService:
         self.bus.add_subscriber("*", self.handle, group=GROUP, accepts=self.wants)
 
     def wants(self, event: BaseEvent) -> bool:
-        """False for an event `handle` would ignore: no user, or a frequent type (one or more
-        per update) that no loaded achievement or mission counts. Unsure (rules not loaded
-        recently): True, and `handle` decides."""
+        """False for an event `handle` would ignore: no user, or a type that no loaded
+        achievement or mission counts (activity assigns the day's missions). Unsure (rules
+        not loaded recently): True, and `handle` decides."""
         if event.event_type == "content_published":
             return True
         if event.user_id is None:
             return False
-        if event.event_type not in NOISY or event.event_type in ACTIVITY_TYPES:
+        if event.event_type in ACTIVITY_TYPES:
             return True
         rules = self.rules.cached()
         return rules is None or bool(rules.achievements_on(event.event_type)) or any(

@@ -81,10 +81,10 @@ class NarrativeService:
                                    reason=None if vip else "no active VIP plan")
         event = (VipAccessGranted if vip else VipAccessDenied)(user_id=user_id, payload=payload)
         if tx is not None:
-            await publish_sequenced(tx, event)
+            await tx.publish(event)
         else:
             async with self.bus.transaction() as own:
-                await publish_sequenced(own, event)
+                await own.publish(event)
         return vip
 
     # --- progress -----------------------------------------------------------------------
@@ -165,8 +165,7 @@ class NarrativeService:
                     tx, user_id, {"narrative_progress": new.model_dump(mode="json")},
                     expect_version=doc.version) is None:
                 raise _Moved
-            await publish_sequenced(tx, event)
-            await tx.publish(*await progress_events.progress_events(
+            await tx.publish(event, *await progress_events.progress_events(
                 self.story, tx, user_id, current.fragment_id, choice, target.fragment_id))
             hints = await self.hints.unlocked_for(tx, user_id, target.fragment_id)
         if self.shared is None:

@@ -8,16 +8,12 @@ handler's transaction; all workflow state is in relational tables.
 
 from __future__ import annotations
 
-from typing import Any
-
 from yabot.domain.days import local_day
 from yabot.domain.events import (
     BaseEvent,
     BesitosAwarded,
     ReactionDetected,
     ReactionDetectedPayload,
-    UserInteraction,
-    UserInteractionPayload,
 )
 from yabot.events.bus import EventBus
 from yabot.events.handler_context import Publisher
@@ -74,14 +70,6 @@ class CoordinatorService:
         event = ReactionDetected(user_id=user_id, payload=ReactionDetectedPayload(
             content_id=reaction_content_id(chat_id, message_id), reaction_type=reaction_type,
             metadata={"chat_id": chat_id, "message_id": message_id}))
-        async with self.bus.transaction() as tx:
-            await publish_sequenced(tx, event)
-
-    async def process_user_interaction(self, user_id: str, action: str,
-                                       context: dict[str, Any] | None = None) -> None:
-        """Publish `user_interaction` (e.g. /start) for the workflows that follow it."""
-        event = UserInteraction(user_id=user_id, payload=UserInteractionPayload(
-            action=action, context=context or {}))
         async with self.bus.transaction() as tx:
             await publish_sequenced(tx, event)
 

@@ -1,15 +1,17 @@
 """The relational store: SQLAlchemy 2 async engines for SQLite (default) or PostgreSQL.
 
-SQLite has one writer, so writes go through a one-connection writer engine that opens
-every transaction with `BEGIN IMMEDIATE`, while reads use their own pool; short hot
-transactions go to `SqliteWriter` (sqlite_direct.py) in one thread hop. Both writers take
-turns at one in-process gate. On PostgreSQL both roles share one pooled engine.
+SQLite has one writer: write transactions run on `SqliteWriter`'s thread and connection
+(`BEGIN IMMEDIATE`), either as SQLAlchemy statements one hop each (`write()`, see
+sqlite_connection.py) or whole in one hop (`transaction()`); they take turns at one
+in-process gate. Reads run on a few reader threads, one hop per statement. The async engine
+is kept for schema work. On PostgreSQL one pooled async engine does everything.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import itertools
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -33,6 +35,7 @@ from yabot.storage.sql.sqlite_direct import (
 from yabot.storage.sql.statements import EngineSession, Rows, Session, Values, result_rows
 
 SQLITE_BUSY_TIMEOUT_MS = BUSY_TIMEOUT_MS
+READER_THREADS = 3  # SQLite reads in parallel (WAL); the GIL bounds more threads' worth
 T = TypeVar("T")
 
 
@@ -98,6 +101,8 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         common: dict[str, Any] = {"pool_recycle": pool.recycle, "pool_pre_ping": not self.is_sqlite}
         self._direct: SqliteWriter | None = None
+        self._readers: list[SqliteWriter] = []
+        self._next_reader = itertools.count()
         self._gate: WriteGate | None = None
         if self.is_sqlite:
             database = self.url.database or ""
@@ -105,16 +110,16 @@ class Database:
                 raise ValueError("SQLite needs a database file (several connections share it)")
             Path(database).parent.mkdir(parents=True, exist_ok=True)
             self._direct, self._gate = SqliteWriter(database), WriteGate()
-            # reads run in autocommit: no BEGIN/ROLLBACK round trips to aiosqlite's thread
-            self._reader = create_async_engine(
-                self.url, pool_size=pool.size, max_overflow=pool.max_overflow,
-                pool_timeout=pool.timeout, pool_reset_on_return=None, **common)
-            # one writer connection per process; waiting writers queue at the gate
+            self._readers = [SqliteWriter(database, begin_immediate=False,
+                                          name=f"sqlite-reader-{i}")
+                             for i in range(READER_THREADS)]
+            # the engine is for schema work (migrations, `engine`); transactions and reads
+            # run on the threads above (sqlite_connection.py)
             self._writer = create_async_engine(
                 self.url, pool_size=1, max_overflow=0, pool_timeout=60,
                 pool_reset_on_return=None, **common)
-            prepare_engine(self._reader, begin_immediate=False)
             prepare_engine(self._writer, begin_immediate=True)
+            self._reader = self._writer
         else:
             self._reader = create_async_engine(
                 self.url, pool_size=pool.size, max_overflow=pool.max_overflow,
@@ -159,8 +164,13 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A read connection (on SQLite each statement reads the latest commit)."""
+        """A read connection (on SQLite each statement reads the latest commit, in one hop
+        to one of the reader threads: statements of concurrent reads interleave there)."""
         await self._ready()
+        if self._readers:
+            reader = self._readers[next(self._next_reader) % len(self._readers)]
+            yield cast(AsyncConnection, DirectConnection(reader))
+            return
         async with self._reader.connect() as conn:
             yield conn
 
@@ -187,8 +197,8 @@ class Database:
         await self._reader.dispose()
         if self._writer is not self._reader:
             await self._writer.dispose()
-        if self._direct is not None:
-            await self._direct.close()
+        for thread in [*self._readers, *([self._direct] if self._direct else [])]:
+            await thread.close()
 
 
 async def execute(conn: AsyncConnection, statement: Executable,

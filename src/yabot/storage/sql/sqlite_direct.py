@@ -167,17 +167,20 @@ def prepare_engine(engine: AsyncEngine, *, begin_immediate: bool) -> None:
 
 
 class SqliteWriter:
-    """A thread that owns one connection to the file and runs whole transactions on it."""
+    """A thread that owns one connection to the file and runs whole transactions on it
+    (with `begin_immediate=False`, a reader: statements in autocommit, each its own)."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
+    def __init__(self, path: str, *, begin_immediate: bool = True,
+                 name: str = "sqlite-writer") -> None:
+        self.path, self.name = path, name
         self._executor: ThreadPoolExecutor | None = None
         self._sqlite: sqlite3.Connection | None = None  # used on the writer thread only
         # SQLAlchemy over the same connection, for `DirectConnection` (sqlite_connection.py)
         self._engine = sa.create_engine("sqlite://", poolclass=StaticPool,
                                         creator=self._connect, pool_reset_on_return=None)
-        event.listen(self._engine, "begin",
-                     lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        if begin_immediate:  # a reader runs each statement in autocommit
+            event.listen(self._engine, "begin",
+                         lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         self._sa: sa.Connection | None = None
 
     @property
@@ -223,8 +226,7 @@ class SqliteWriter:
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1,
-                                                thread_name_prefix="sqlite-writer")
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self.name)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
 

@@ -5,12 +5,15 @@ loaded, goes to the handler."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from yabot.domain.economy import Achievement, Mission, Rule
 from yabot.domain.events import (
     CommandExecuted,
     CommandExecutedPayload,
+    MissionAssigned,
+    MissionPayload,
     UserActivity,
     UserActivityPayload,
 )
@@ -50,3 +53,14 @@ def test_a_rule_that_counts_it_or_rules_not_loaded_let_it_through() -> None:
 def test_activity_events_always_reach_the_handler() -> None:
     event = UserActivity(user_id="7", payload=UserActivityPayload(activity="message"))
     assert economy(Rules()).wants(event) is True  # missions are assigned on activity
+
+
+def test_a_type_no_rule_counts_is_skipped_even_when_rare() -> None:
+    """`mission_assigned` (three per user and day) costs the economy nothing unless a rule
+    counts it."""
+    event = MissionAssigned(user_id="7", payload=MissionPayload(
+        mission_id="m", name="M", reward=5, target=1, day="2026-12-07",
+        expires_at=datetime(2026, 12, 8, tzinfo=UTC)))
+    assert economy(Rules()).wants(event) is False
+    achievement = Achievement(achievement_id="a", name="A", **rule("mission_assigned"))
+    assert economy(Rules(achievements=[achievement])).wants(event) is True
