@@ -55,19 +55,19 @@ def wait_live(url: str, proc: subprocess.Popen[bytes]) -> None:
 
 def run_phase(sink: ReplySink, hook: str, kind: str, first_id: int, uid0: int, n: int,
               concurrency: int, needle: str, rate: float = 0) -> dict[str, float]:
-    before = sink.total
     out = subprocess.run([sys.executable, __file__, "--loadgen", hook, kind, str(first_id),
                           str(uid0), str(n), str(concurrency), str(rate)],
                          capture_output=True, check=True)
     sent = {int(k): v for k, v in json.loads(out.stdout).items()}
     deadline = time.monotonic() + 120
-    while sink.total < before + n and time.monotonic() < deadline:
-        time.sleep(0.1)  # one reply per update: wait for them all, then read the times
-    time.sleep(0.5)
     latencies: dict[int, float] = {}
-    for uid, at in sent.items():
-        if (got := sink.first_after(uid, at, needle)) is not None:
-            latencies[uid] = got - at
+    waiting = dict(sent)  # a reaction brings two messages (notice, first achievement):
+    while waiting and time.monotonic() < deadline:  # wait for each user's own reply
+        for uid, at in list(waiting.items()):
+            if (got := sink.first_after(uid, at, needle)) is not None:
+                latencies[uid] = got - at
+                del waiting[uid]
+        time.sleep(0.2)
     ends = [sent[u] + lat for u, lat in latencies.items()]
     values = sorted(latencies.values())
     span = max(ends) - min(sent.values())

@@ -1,6 +1,7 @@
 """Reactions: a `message_reaction` update with a new reaction becomes `reaction_detected`.
 
-The reward (once per user and message) follows on the bus; the notifier tells the user.
+The event commits with the update (numbered for the coordinator's per-user order); the
+reward (once per user and message) follows on the bus; the notifier tells the user.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from aiogram.types import MessageReactionUpdated, ReactionTypeEmoji
 
 from yabot.domain.views import UserContext
 from yabot.services.container import DomainServices
+from yabot.services.messaging.update_commit import UpdateEffects
 
 router = Router(name="reactions")
 
@@ -26,11 +28,11 @@ def reaction_type(reaction: MessageReactionUpdated) -> str | None:
 
 @router.message_reaction()
 async def reacted(reaction: MessageReactionUpdated, services: DomainServices,
-                  user_ctx: UserContext | None) -> str:
+                  user_ctx: UserContext | None, update_effects: UpdateEffects) -> str:
     kind = reaction_type(reaction)
     if user_ctx is None or kind is None:
         return "ignored"
-    await services.coordinator.record_reaction(
+    update_effects.sequenced.append(services.coordinator.reaction(  # commits with the update
         user_ctx.user_id, chat_id=reaction.chat.id, message_id=reaction.message_id,
-        reaction_type=kind)
+        reaction_type=kind))
     return "ok"

@@ -14,6 +14,7 @@ from yabot.domain.clock import utcnow
 from yabot.domain.events import BaseEvent
 from yabot.domain.views import NewMessage, QueuedMessage
 from yabot.events.handler_context import Publisher
+from yabot.events.sequencing import publish_sequenced
 from yabot.services.messaging.ports import MessageStore
 
 
@@ -23,6 +24,7 @@ class UpdateEffects:
 
     update_id: int | None = None
     events: list[BaseEvent] = field(default_factory=list)
+    sequenced: list[BaseEvent] = field(default_factory=list)  # numbered per user at commit
     calls: list[tuple[int, str, str]] = field(default_factory=list)  # chat, method, params
     user_id: str | None = None  # a registered user: last activity
     from_chat: int | None = None  # the user who wrote (unblocked if they had blocked us)
@@ -55,6 +57,8 @@ async def commit_updates(store: MessageStore, tx: Publisher, batch: list[UpdateE
     events = [ev for e in batch for ev in e.events]
     if events:
         await tx.publish(*events)
+    if numbered := [ev for e in batch for ev in e.sequenced]:
+        await publish_sequenced(tx, *numbered)
     await store.unblock(tx, sorted({e.from_chat for e in batch if e.from_chat is not None}))
     last: dict[str, datetime] = {}
     counts: dict[tuple[str, str], tuple[int, datetime]] = {}

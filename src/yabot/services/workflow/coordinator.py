@@ -64,14 +64,21 @@ class CoordinatorService:
     async def stop(self) -> None:
         await self.order.stop()
 
-    async def record_reaction(self, user_id: str, *, chat_id: int, message_id: int,
-                              reaction_type: str) -> None:
-        """Publish `reaction_detected`; the award (once per user, chat, message) follows."""
-        event = ReactionDetected(user_id=user_id, payload=ReactionDetectedPayload(
+    @staticmethod
+    def reaction(user_id: str, *, chat_id: int, message_id: int,
+                 reaction_type: str) -> ReactionDetected:
+        """`reaction_detected`, to publish numbered (`publish_sequenced`): the award (once
+        per user, chat, message) follows. The bot commits it with the update."""
+        return ReactionDetected(user_id=user_id, payload=ReactionDetectedPayload(
             content_id=reaction_content_id(chat_id, message_id), reaction_type=reaction_type,
             metadata={"chat_id": chat_id, "message_id": message_id}))
+
+    async def record_reaction(self, user_id: str, *, chat_id: int, message_id: int,
+                              reaction_type: str) -> None:
+        """Publish `reaction_detected` in a transaction of its own."""
         async with self.bus.transaction() as tx:
-            await publish_sequenced(tx, event)
+            await publish_sequenced(tx, self.reaction(
+                user_id, chat_id=chat_id, message_id=message_id, reaction_type=reaction_type))
 
     async def validate_vip_access(self, user_id: str, resource: str) -> bool:
         """True with an active VIP plan; publishes vip_access_granted/denied."""
