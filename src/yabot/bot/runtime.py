@@ -58,6 +58,7 @@ class BotRuntime:
             lease=bot_cfg.telegram_send_lease_seconds),
             limiter=create_limiter(settings.redis, bot_cfg.telegram_send_rate))
         self.processor.on_commit = self.sender.wake
+        domain.messages.on_queued = self.sender.wake  # notices queued in other transactions
         self.processor.sender = self.sender  # replies committed already claimed
         self.webhook = settings.bot.bot_mode == "webhook"
         self.poller = None if self.webhook else Poller(self.bot, self.inbox)

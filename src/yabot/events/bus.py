@@ -120,6 +120,7 @@ class EventBus:
             yield publisher
         if publisher.published:
             self.notify()
+        publisher.committed()
 
     def notify(self) -> None:
         """Wake the relay after a commit that published."""
@@ -206,6 +207,7 @@ class EventBus:
                             raise HandlerError(event.event_id, exc) from exc
         if ctx.published:
             self.notify()
+        ctx.committed()
 
     async def _mark_processed(self, conn: AsyncConnection, group: str,
                               ids: list[str]) -> set[str]:

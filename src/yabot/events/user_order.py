@@ -118,13 +118,12 @@ class PerUserOrder:
         conn = tx.conn
         where = (ordering_buffer.c.consumer_group == self.group,
                  ordering_buffer.c.user_id == user)
-        while True:
-            data = (await conn.execute(sa.select(ordering_buffer.c.event_data).where(
-                *where, ordering_buffer.c.sequence == expected))).scalar()
+        while True:  # taken out of the buffer in one statement (usually: nothing there)
+            data = (await conn.execute(ordering_buffer.delete().where(
+                *where, ordering_buffer.c.sequence == expected)
+                .returning(ordering_buffer.c.event_data))).scalar()
             if data is None:
                 break
-            await conn.execute(ordering_buffer.delete().where(
-                *where, ordering_buffer.c.sequence == expected))
             await self.dispatch(parse_event(data), tx)
             expected += 1
         await conn.execute(ordering_cursors.update().where(
@@ -132,14 +131,15 @@ class PerUserOrder:
             ordering_cursors.c.user_id == user).values(next_sequence=expected))
 
     async def _cursor(self, conn: AsyncConnection, user: str) -> int:
-        """The next expected sequence (1 for a new user); locked on PostgreSQL."""
-        await conn.execute(insert_for(conn, ordering_cursors).values(
-            consumer_group=self.group, user_id=user, next_sequence=1).on_conflict_do_nothing())
-        query = sa.select(ordering_cursors.c.next_sequence).where(
-            ordering_cursors.c.consumer_group == self.group, ordering_cursors.c.user_id == user)
-        if conn.dialect.name != "sqlite":
-            query = query.with_for_update()
-        return int((await conn.execute(query)).scalar_one())
+        """The next expected sequence (1 for a new user), in one statement; the upsert locks
+        the row on PostgreSQL until the transaction ends."""
+        stmt = insert_for(conn, ordering_cursors).values(
+            consumer_group=self.group, user_id=user, next_sequence=1)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[ordering_cursors.c.consumer_group, ordering_cursors.c.user_id],
+            set_={"next_sequence": ordering_cursors.c.next_sequence})
+        return int((await conn.execute(
+            stmt.returning(ordering_cursors.c.next_sequence))).scalar_one())
 
     async def _audit(self, conn: AsyncConnection, user: str, kind: str, first: int,
                      last: int, event_id: str | None) -> None:

@@ -3,6 +3,7 @@ package docstring)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import orjson
@@ -32,6 +33,7 @@ class MessageQueue:
 
     def __init__(self, store: MessageStore) -> None:
         self.store = store
+        self.on_queued: Callable[[], None] | None = None  # the sender's wake, when one runs
 
     async def enqueue(self, tx: Publisher, *, chat_id: int, text: str,
                       reply_markup: Any = None, parse_mode: str | None = None,
@@ -52,4 +54,6 @@ class MessageQueue:
         ids = await self.store.insert(tx, [NewMessage(
             chat_id=int(chat_id), method=method, params=encode_params(params), kind=kind,
             dedupe_key=dedupe_key)])
+        if ids and self.on_queued is not None:  # sent at once, not at the sender's next poll
+            tx.on_commit(self.on_queued)
         return ids[0] if ids else None
