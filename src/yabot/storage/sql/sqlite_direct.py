@@ -13,12 +13,10 @@ text here is transaction control and pragmas.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -30,6 +28,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.base import Executable
 
 from yabot.storage.sql.statements import Rows, Session, Values
+from yabot.storage.sql.worker_thread import WorkerThread
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 30_000
@@ -173,7 +172,7 @@ class SqliteWriter:
     def __init__(self, path: str, *, begin_immediate: bool = True,
                  name: str = "sqlite-writer") -> None:
         self.path, self.name = path, name
-        self._executor: ThreadPoolExecutor | None = None
+        self._thread = WorkerThread(name)
         self._sqlite: sqlite3.Connection | None = None  # used on the writer thread only
         # SQLAlchemy over the same connection, for `DirectConnection` (sqlite_connection.py)
         self._engine = sa.create_engine("sqlite://", poolclass=StaticPool,
@@ -207,8 +206,7 @@ class SqliteWriter:
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         """Queue `fn(connection, *args)` on the writer thread without waiting for it."""
-        if self._executor is not None:
-            self._executor.submit(self._with_connection, fn, *args)
+        self._thread.submit(self._with_connection, fn, *args)
 
     def _with_connection(self, fn: Callable[..., T], *args: Any) -> T:
         if self._sa is None:
@@ -217,18 +215,14 @@ class SqliteWriter:
 
     async def close(self) -> None:
         """Close the connection and end the thread (a later call starts them again)."""
-        if self._executor is None:
+        if not self._thread.running:
             return
         if self._sqlite is not None:
             await self._call(self._disconnect)
-        self._executor.shutdown(wait=False)
-        self._executor = None
+        await self._thread.stop()
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self.name)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+        return await self._thread.call(fn, *args)
 
     def _connect(self) -> sqlite3.Connection:
         if self._sqlite is None:
