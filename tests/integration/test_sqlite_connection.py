@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from yabot.storage.sql.database import Database, execute
 from yabot.storage.sql.migrate import migrate
 from yabot.storage.sql.sqlite_connection import DirectConnection
-from yabot.storage.sql.tables import user_profiles
+from yabot.storage.sql.tables import dead_letters, user_profiles
 
 _USERS = sa.select(user_profiles.c.user_id).order_by(user_profiles.c.user_id)
 
@@ -43,6 +43,10 @@ async def test_rows_keep_sqlalchemys_result_api(db: Database) -> None:
         inserted = await conn.execute(user_profiles.insert().values(user_id="u1",
                                                                     telegram_user_id=1))
         assert inserted.rowcount == 1
+        event = await conn.execute(dead_letters.insert().values(
+            event_id="e1", event_type="t", consumer_group="g", event_data="{}", error="x",
+            attempts=1))
+        assert event.inserted_primary_key is not None and event.inserted_primary_key[0] >= 1
         await conn.execute(user_profiles.insert(), [_row("u2", 2), _row("u3", 3)])  # many
         u = user_profiles.c
         row = (await conn.execute(sa.select(u.user_id, u.registration_date, u.is_active)

@@ -30,6 +30,7 @@ class BufferedResult(IteratorResult[Any]):
 
     rowcount: int
     returns_rows: bool
+    inserted_primary_key: Any = None  # a single-row INSERT's key (as CursorResult's)
 
     @classmethod
     def of(cls, result: sa.CursorResult[Any]) -> BufferedResult:
@@ -41,6 +42,9 @@ class BufferedResult(IteratorResult[Any]):
             result.close()
             buffered = cls(_NO_ROWS, iter(()))
         buffered.rowcount, buffered.returns_rows = rowcount, result.returns_rows
+        context = result.context
+        if context.isinsert and not context.executemany and not result.returns_rows:
+            buffered.inserted_primary_key = result.inserted_primary_key
         return buffered
 
 

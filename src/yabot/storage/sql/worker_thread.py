@@ -10,6 +10,7 @@ callers rely on that: a transaction commits or rolls back whole).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 from collections.abc import Callable
@@ -89,7 +90,5 @@ class WorkerThread:
                                 call=getattr(fn, "__name__", "?"),
                                 error=f"{type(error).__name__}: {error}")
                 continue
-            try:
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
                 loop.call_soon_threadsafe(_settle, future, result, error)
-            except RuntimeError:  # the loop closed meanwhile: nobody is waiting
-                pass
