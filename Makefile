@@ -7,7 +7,7 @@ LOCALES := src/yabot/locales
 I18N_DOMAINS := bot admin
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(LOCALES)/*/LC_MESSAGES/*.po))
 
-.PHONY: install run test lint bench clean i18n-extract
+.PHONY: install run test lint bench bench-latency clean i18n-extract
 
 install: $(STAMP) $(MO_FILES)
 
@@ -49,6 +49,18 @@ bench: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
 		-c requirements.lock -e ".[dev,bench]"
 	$(BIN)/python benchmarks/stores.py
+
+# latency against offered rate, every target in one run (PostgreSQL: YABOT_BENCH_POSTGRES,
+# default postgresql://postgres@127.0.0.1:5432/postgres)
+LATENCY_RATES ?= 10,20,40,80,160
+LATENCY_OUT ?= docs/results
+bench-latency: bench
+	$(BIN)/python benchmarks/load.py --target bare --rates $(LATENCY_RATES) --out $(LATENCY_OUT)/bare-embedded.json
+	$(BIN)/python benchmarks/load.py --target naive --rates $(LATENCY_RATES) --out $(LATENCY_OUT)/naive-embedded.json
+	$(BIN)/python benchmarks/load.py --rates $(LATENCY_RATES) --out $(LATENCY_OUT)/yabot-embedded.json
+	$(BIN)/python benchmarks/load.py --backend pg-redis --rates $(LATENCY_RATES) --out $(LATENCY_OUT)/yabot-pg-redis.json
+	$(BIN)/python benchmarks/load.py --backend pg-redis --processes 2 --rates $(LATENCY_RATES) --out $(LATENCY_OUT)/yabot-pg-redis-2.json
+	$(BIN)/python benchmarks/charts.py latency $(LATENCY_OUT)/bare-embedded.json $(LATENCY_OUT)/naive-embedded.json $(LATENCY_OUT)/yabot-embedded.json $(LATENCY_OUT)/yabot-pg-redis.json $(LATENCY_OUT)/yabot-pg-redis-2.json --png docs/latency-vs-rate.png
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
