@@ -4,29 +4,16 @@ committed whole or not at all (also when the caller is cancelled)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from yabot.storage.sql.database import Database, execute
-from yabot.storage.sql.migrate import migrate
 from yabot.storage.sql.sqlite_connection import DirectConnection
 from yabot.storage.sql.tables import dead_letters, user_profiles
 
 _USERS = sa.select(user_profiles.c.user_id).order_by(user_profiles.c.user_id)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'yabot.db'}")
-    await migrate(database)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 def _row(uid: str, tg: int) -> dict[str, object]:

@@ -5,29 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from yabot.storage.sql.database import Database
-from yabot.storage.sql.migrate import migrate
 from yabot.storage.sql.sqlite_direct import compiled
 from yabot.storage.sql.statements import Session
 from yabot.storage.sql.tables import user_profiles
 
 _COUNT = sa.select(sa.func.count()).select_from(user_profiles)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'yabot.db'}")
-    await migrate(database)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 def _insert(uid: str) -> sa.Insert:

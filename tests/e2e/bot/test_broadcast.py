@@ -56,20 +56,30 @@ def wait_status(svc: Service, bid: int, predicate: Any, timeout: float = 60) -> 
         time.sleep(0.1)
 
 
+def migrate_and_seed(tmp_path: Path, api_url: str) -> None:
+    migrate = subprocess.run([sys.executable, "-m", "yabot", "migrate"], cwd=tmp_path,
+                             env=bot_env(tmp_path, api_url, 8000), capture_output=True,
+                             text=True, timeout=60)
+    assert migrate.returncode == 0, migrate.stderr
+    seed_users(tmp_path / "data" / "yabot.db")
+
+
+def start_broadcast(svc: Service, key: str) -> tuple[dict[str, Any], int]:
+    """Broadcast to every user and wait until 2,000 are sent; returns the answer and id."""
+    status, created = admin_api(svc, "POST", "/broadcasts", {
+        "text": "¡Capítulo nuevo!", "segment": "all", "idempotency_key": key})
+    assert status == 201 and created["recipients"] == USERS, created
+    bid = int(created["broadcast_id"])
+    wait_status(svc, bid, lambda b: b["sent"] >= 2000)
+    return created, bid
+
+
 def test_ten_thousand_recipients_across_a_graceful_restart(tmp_path: Path) -> None:
     with FakeBotAPI() as fake:
         fake.blocked = BLOCKS_NOW
-        migrate = subprocess.run([sys.executable, "-m", "yabot", "migrate"], cwd=tmp_path,
-                                 env=bot_env(tmp_path, fake.url, 8000), capture_output=True,
-                                 text=True, timeout=60)
-        assert migrate.returncode == 0, migrate.stderr
-        seed_users(tmp_path / "data" / "yabot.db")
+        migrate_and_seed(tmp_path, fake.url)
         with run_service(tmp_path, fake.url, webhook=True, **FAST) as svc:
-            status, created = admin_api(svc, "POST", "/broadcasts", {
-                "text": "¡Capítulo nuevo!", "segment": "all", "idempotency_key": "ch-2"})
-            assert status == 201 and created["recipients"] == USERS, created
-            bid = created["broadcast_id"]
-            wait_status(svc, bid, lambda b: b["sent"] >= 2000)
+            created, bid = start_broadcast(svc, "ch-2")
             svc.proc.send_signal(signal.SIGTERM)  # graceful: in-flight sends finish
             assert svc.proc.wait(timeout=30) == 0
         middle = len(fake.calls_of("sendMessage"))
@@ -97,17 +107,9 @@ def test_kill_9_in_the_middle_sends_nobody_twice_and_counts_the_interrupted(
     their lease runs out, never sent again; everyone else gets exactly one message."""
     env = {**FAST, "TELEGRAM_SEND_LEASE_SECONDS": "3"}
     with FakeBotAPI() as fake:
-        migrate = subprocess.run([sys.executable, "-m", "yabot", "migrate"], cwd=tmp_path,
-                                 env=bot_env(tmp_path, fake.url, 8000), capture_output=True,
-                                 text=True, timeout=60)
-        assert migrate.returncode == 0, migrate.stderr
-        seed_users(tmp_path / "data" / "yabot.db")
+        migrate_and_seed(tmp_path, fake.url)
         with run_service(tmp_path, fake.url, webhook=True, **env) as svc:
-            status, created = admin_api(svc, "POST", "/broadcasts", {
-                "text": "¡Capítulo nuevo!", "segment": "all", "idempotency_key": "k9"})
-            assert status == 201 and created["recipients"] == USERS, created
-            bid = created["broadcast_id"]
-            wait_status(svc, bid, lambda b: b["sent"] >= 2000)
+            _, bid = start_broadcast(svc, "k9")
             svc.proc.kill()  # SIGKILL: sends in flight, marks not written
             svc.proc.wait(timeout=30)
         middle = len(fake.calls_of("sendMessage"))
