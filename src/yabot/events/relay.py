@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from yabot.events.outbox import Outbox, OutboxRow
+from yabot.events.settle_gate import SettleGate
 from yabot.events.transports.base import (
     OutgoingMessage,
     Transport,
@@ -58,6 +59,7 @@ class Relay:
         self._caught_up = False  # the last poll found every committed row sent
         self._handed: list[OutboxRow] = []  # committed by this process, not sent yet
         self._unmarked: list[OutboxRow] = []  # sent from memory, not flagged sent yet
+        self._gate = SettleGate(outbox)
 
     def wake(self) -> None:
         self._wake.set()
@@ -75,7 +77,7 @@ class Relay:
 
     async def start(self) -> None:
         if not self.transport.durable_on_send:
-            self.transport.set_settled_callback(self.outbox.settle)
+            self.transport.set_settled_callback(self._gate.settle)
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self, timeout: float = 5.0) -> None:
@@ -185,6 +187,7 @@ class Relay:
             if cursor is None and self._caught_up and (
                     self._handed and now - self._polled < self.config.poll_interval):
                 rows, self._handed = self._handed[:size], self._handed[size:]
+                self._gate.sending(rows)
                 await self.transport.send([_message(r) for r in rows])
                 self._unmarked += rows  # flagged sent by the next poll pass, in one write
                 return len(rows)
@@ -201,6 +204,7 @@ class Relay:
             unmarked = {r.id for r in self._unmarked} if polled else set()
             rows = [r for r in found if r.id not in unmarked]  # those went already
             if rows:
+                self._gate.sending(rows)
                 await self.transport.send([_message(r) for r in rows])
         except TransportDataLostError as exc:
             self._handed, self._caught_up = [], False  # the replay sends them, in order
@@ -234,6 +238,7 @@ class Relay:
         except BaseException:
             self._unmarked = pending + self._unmarked
             raise
+        await self._gate.flagged(pending)
 
 
 def _message(row: OutboxRow) -> OutgoingMessage:
