@@ -34,6 +34,7 @@ from yabot.settings import RedisSettings
 from yabot.storage.sql.database import Database
 from yabot.storage.sql.migrate import migrate
 from yabot.storage.sql.tables import event_log, outbox, user_profiles
+from yabot.storage.sql.unit_of_work import opened
 
 FAST = BusConfig(
     consumer=ConsumerConfig(block_ms=50, claim_interval=0.05, retry_base=0.005, retry_max=0.02,
@@ -367,3 +368,33 @@ async def test_activity_subscriber_records_last_activity(new_bus: BusFactory) ->
     value = await last_activity()
     assert value is not None
     assert value.replace(tzinfo=None) == event.timestamp.replace(tzinfo=None)  # type: ignore[attr-defined]
+
+
+async def test_events_of_an_update_unit_of_work_go_out_with_its_commit_only(
+        new_bus: BusFactory) -> None:
+    bus = await new_bus()
+    got: list[str] = []
+
+    @bus.subscribe("reaction_detected", group="g")
+    async def handle(event: BaseEvent, ctx: HandlerContext) -> None:
+        got.append(event.user_id or "")
+
+    await bus.start()
+    dropped = bus.db.unit_of_work()
+    with opened(dropped):
+        await bus.publish(reaction("1"))  # no conn: joins, not a commit of its own
+        async with bus.transaction() as tx:
+            await tx.publish(reaction("2"))
+        await dropped.rollback()
+    kept = bus.db.unit_of_work()
+    with opened(kept):
+        await bus.publish(reaction("3"))
+        async with bus.transaction() as tx:
+            await tx.publish(reaction("4"))
+        await asyncio.sleep(0.3)  # the relay polls meanwhile: nothing is committed yet
+        assert got == []
+        await kept.commit()
+    kept.committed()
+    await wait_for(lambda: sorted(got) == ["3", "4"])
+    await asyncio.sleep(0.2)
+    assert sorted(got) == ["3", "4"]

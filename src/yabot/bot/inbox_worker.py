@@ -25,10 +25,12 @@ from aiogram.types import Update
 from yabot.bot.inbox import Backoff, UpdateInbox, queue_for, user_of_payload
 from yabot.bot.outgoing import CAPTURE, Capture
 from yabot.domain.views import InboxRow
+from yabot.events.handler_context import Publisher
 from yabot.logs import get_logger
 from yabot.services.messaging.sender import Sender
-from yabot.services.messaging.update_commit import UpdateEffects
+from yabot.services.messaging.update_commit import Committed, UpdateEffects
 from yabot.services.messaging.update_inbox import UpdateRecords
+from yabot.storage.sql.unit_of_work import opened
 
 log = get_logger(__name__)
 PRIORITY_KEY = '"pre_checkout_query":'  # as a JSON key (inside a string it is escaped)
@@ -122,41 +124,80 @@ class UpdateProcessor:
         capture = Capture(chat_id=user_of_payload(row.payload))
         token = CAPTURE.set(capture)
         try:
-            update = Update.model_validate(orjson.loads(row.payload), context={"bot": self.bot})
-            await self.dp.feed_update(self.bot, update, inbox_attempt=attempt,
-                                      update_effects=effects)
+            own = await self._handle(row, attempt, effects, capture)
         except Exception as exc:
-            final = attempt >= self.max_attempts
-            try:  # the attempt's events (outcome "error") and the apology, if any
-                failed = UpdateEffects(events=effects.events, calls=capture.calls)
-                async with self.inbox.bus.transaction() as tx:
-                    await self.records.mark_failed(tx, row.update_id,
-                                                    f"{type(exc).__name__}: {exc}", final=final)
-                    await self.records.commit(tx, [failed], done=False)
-                self._committed(bool(failed.calls))
-            except Exception as db_exc:  # the row stays pending: retried here or at start
-                log.error("could not record the failed attempt", update_id=row.update_id,
-                          error=type(db_exc).__name__)
-            if final:
-                self._queued.discard(row.update_id)
-                log.error("update given up", update_id=row.update_id, attempts=attempt)
-                return
-            delay = self.backoff.delay(attempt)
-            log.warning("update will be retried", update_id=row.update_id,
-                        attempt=attempt, delay=delay)
-            retry = InboxRow(row.update_id, row.payload, attempt)
-            self._timers.append(asyncio.get_running_loop().call_later(
-                delay, self._requeue, retry))
+            await self._failed(row, attempt, exc, UpdateEffects(events=effects.events,
+                                                                 calls=capture.calls))
             return
         finally:
             CAPTURE.reset(token)
-        effects.calls = capture.calls
-        self._done.append(effects)
-        if self._finisher is None or self._finisher.done():
-            self._finisher = asyncio.create_task(self._finish())
+        if own is not None:  # after CAPTURE's reset: tasks started now copy the context
+            self._after_own_commit(row, *own)
+        else:  # it wrote nothing itself: its effects share the next group commit
+            effects.calls = capture.calls
+            self._done.append(effects)
+            if self._finisher is None or self._finisher.done():
+                self._finisher = asyncio.create_task(self._finish())
         self.processed += 1
         log.debug("update processed", update_id=row.update_id,
                   ms=round((time.perf_counter() - start) * 1000, 1))
+
+    async def _handle(self, row: InboxRow, attempt: int, effects: UpdateEffects,
+                      capture: Capture) -> tuple[Publisher, Committed] | None:
+        """Run the update in a unit of work: if the handler wrote, its writes, events, done
+        mark, replies and bookkeeping commit here, in one transaction (not None)."""
+        uow = self.inbox.bus.db.unit_of_work()
+        try:
+            with opened(uow):
+                update = Update.model_validate(orjson.loads(row.payload),
+                                               context={"bot": self.bot})
+                await self.dp.feed_update(self.bot, update, inbox_attempt=attempt,
+                                          update_effects=effects)
+                if not uow.begun:
+                    return None
+                effects.calls = capture.calls
+                tx = Publisher(conn=uow.conn)  # type: ignore[arg-type]  # begun: set
+                claim = None if self.sender is None else self.sender.reply_claim()
+                committed = await self.records.commit(tx, [effects], claim=claim)
+                await uow.commit()
+        finally:
+            if not uow.closed:  # an error, or a cancellation: nothing of it stays
+                await uow.rollback()
+        tx.on_commit(uow.committed)
+        return tx, committed
+
+    def _after_own_commit(self, row: InboxRow, tx: Publisher, committed: Committed) -> None:
+        if tx.published:
+            self.inbox.bus.notify()
+        tx.committed()
+        if committed.claimed and self.sender is not None:
+            self.sender.adopt(committed.claimed)
+        self._committed(committed.queued > 0)
+        self._queued.discard(row.update_id)
+
+    async def _failed(self, row: InboxRow, attempt: int, exc: Exception,
+                      failed: UpdateEffects) -> None:
+        """Count the attempt with its events (outcome "error") and apology; retry later."""
+        final = attempt >= self.max_attempts
+        try:
+            async with self.inbox.bus.transaction() as tx:
+                await self.records.mark_failed(tx, row.update_id,
+                                                f"{type(exc).__name__}: {exc}", final=final)
+                await self.records.commit(tx, [failed], done=False)
+            self._committed(bool(failed.calls))
+        except Exception as db_exc:  # the row stays pending: retried here or at start
+            log.error("could not record the failed attempt", update_id=row.update_id,
+                      error=type(db_exc).__name__)
+        if final:
+            self._queued.discard(row.update_id)
+            log.error("update given up", update_id=row.update_id, attempts=attempt)
+            return
+        delay = self.backoff.delay(attempt)
+        log.warning("update will be retried", update_id=row.update_id,
+                    attempt=attempt, delay=delay)
+        retry = InboxRow(row.update_id, row.payload, attempt)
+        self._timers.append(asyncio.get_running_loop().call_later(
+            delay, self._requeue, retry))
 
     def _requeue(self, row: InboxRow) -> None:
         if self.inbox.on_record is None:

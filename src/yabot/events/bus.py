@@ -32,6 +32,7 @@ from yabot.storage.manager import probe
 from yabot.storage.sql.database import Database, execute
 from yabot.storage.sql.dialect import dialect_insert
 from yabot.storage.sql.tables import dead_letters, event_log, processed_events
+from yabot.storage.sql.unit_of_work import joined
 
 log = get_logger(__name__)
 
@@ -100,6 +101,10 @@ class EventBus:
         if conn is not None:
             await Outbox.add(conn, checked)
             return
+        if joined(self.db) is not None:  # an update's unit of work: they commit with it
+            async with self.transaction() as tx:
+                await tx.publish(*checked)
+            return
         start = time.perf_counter()
         # group commit: publishes that arrive while a commit runs share the next one, and
         # each returns after its own commit; if a shared one fails, each commits alone
@@ -118,9 +123,16 @@ class EventBus:
         async with self.db.write() as conn:
             publisher = Publisher(conn=conn)
             yield publisher
-        if publisher.published:
-            self.notify()
-        publisher.committed()
+
+        def committed() -> None:
+            if publisher.published:
+                self.notify()
+            publisher.committed()
+
+        if (uow := joined(self.db)) is not None:  # a block of an update's unit of work
+            uow.on_commit(committed)
+        else:
+            committed()
 
     def notify(self) -> None:
         """Wake the relay after a commit that published."""

@@ -28,6 +28,7 @@ from yabot.services.users.profile import (
 )
 from yabot.services.users.sagas import UserSagas
 from yabot.storage.documents.base import DocumentStore
+from yabot.storage.sql.unit_of_work import detached
 
 log = get_logger(__name__)
 
@@ -58,7 +59,8 @@ class UserService:
         if self.shared is None:
             if tx is not None:
                 raise ValueError("with separate stores registration is a saga of its own")
-            return await self.sagas.create_user(tg)
+            with detached():  # each step commits on its own
+                return await self.sagas.create_user(tg)
         if tx is not None:
             return await self._create_in(tx, tg, self.shared)
         if await self.store.exists(str(tg.id)):
@@ -138,7 +140,8 @@ class UserService:
         anonymised): see `UserRepository.delete_rows` and docs/architecture.md.
         """
         if self.shared is None:
-            await self.sagas.delete_user(user_id, reason)
+            with detached():
+                await self.sagas.delete_user(user_id, reason)
             return
         async with self.bus.transaction() as tx:
             if not await self.store.delete_rows(tx, user_id):

@@ -33,6 +33,7 @@ from yabot.storage.sql.sqlite_direct import (
     run_on,
 )
 from yabot.storage.sql.statements import EngineSession, Rows, Session, Values, result_rows
+from yabot.storage.sql.unit_of_work import UnitOfWork, joined
 
 SQLITE_BUSY_TIMEOUT_MS = BUSY_TIMEOUT_MS
 READER_THREADS = 3  # SQLite reads in parallel (WAL); the GIL bounds more threads' worth
@@ -144,9 +145,23 @@ class Database:
         if self._direct is not None and not self._direct.opened:
             await self._direct.open()
 
+    def unit_of_work(self) -> UnitOfWork:
+        """A unit of work on this database for the current task (unit_of_work.py)."""
+        return UnitOfWork(self, self._own_write)
+
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction: committed on exit, rolled back on error."""
+        """A write transaction: committed on exit, rolled back on error (inside the task's
+        unit of work: a block of it)."""
+        if (uow := joined(self)) is not None:
+            async with uow.block() as conn:
+                yield conn
+            return
+        async with self._own_write() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _own_write(self) -> AsyncIterator[AsyncConnection]:
         if self._gate is None:
             async with self._writer.begin() as conn:
                 yield conn
@@ -167,6 +182,9 @@ class Database:
         """A read connection (on SQLite each statement reads the latest commit, in one hop
         to one of the reader threads: statements of concurrent reads interleave there)."""
         await self._ready()
+        if (uow := joined(self)) is not None and uow.conn is not None:
+            yield uow.conn  # the unit of work's writes are visible
+            return
         if self._readers:
             reader = self._readers[next(self._next_reader) % len(self._readers)]
             yield cast(AsyncConnection, DirectConnection(reader))
@@ -178,6 +196,8 @@ class Database:
         """Run `fn`'s Core statements as one short write transaction: on SQLite in one hop
         to the writer thread (`fn` runs there: keep it short, no I/O but the statements);
         elsewhere through `run_sync` on a write connection."""
+        if (uow := joined(self)) is not None:
+            return await uow.run(fn)
         if self._direct is None or self._gate is None:
             async with self.write() as conn:
                 return await conn.run_sync(lambda sync: fn(EngineSession(sync)))
