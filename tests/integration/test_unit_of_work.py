@@ -130,9 +130,9 @@ async def test_a_step_that_commits_alone_is_refused_once_begun(db: Database) -> 
             await insert(db, 1)
         assert not uow.begun and await ids_elsewhere(db) == [1]
         await insert(db, 2)
-        with pytest.raises(RuntimeError, match="cannot run after the update has written"):
-            with detached():
-                pass
+        with pytest.raises(RuntimeError, match="cannot run after the update has written"), \
+                detached():
+            pass
         await uow.commit()
     assert await ids(db) == [1, 2]
 
