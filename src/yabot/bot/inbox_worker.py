@@ -26,6 +26,7 @@ from yabot.bot.inbox import Backoff, UpdateInbox, queue_for, user_of_payload
 from yabot.bot.outgoing import CAPTURE, Capture
 from yabot.domain.views import InboxRow
 from yabot.events.handler_context import Publisher
+from yabot.faults import checkpoint
 from yabot.logs import get_logger
 from yabot.services.messaging.sender import Sender
 from yabot.services.messaging.update_commit import Committed, UpdateEffects
@@ -158,8 +159,14 @@ class UpdateProcessor:
                 effects.calls = capture.calls
                 tx = Publisher(conn=uow.conn)  # type: ignore[arg-type]  # begun: set
                 claim = None if self.sender is None else self.sender.reply_claim()
-                committed = await self.records.commit(tx, [effects], claim=claim)
-                await uow.commit()
+                try:
+                    committed = await self.records.commit(tx, [effects], claim=claim)
+                    checkpoint("update.uncommitted")
+                    await uow.commit()
+                except Exception:  # rolled back: neither its replies nor its events go out
+                    capture.calls.clear()
+                    effects.events.clear()
+                    raise
         finally:
             if not uow.closed:  # an error, or a cancellation: nothing of it stays
                 await uow.rollback()
