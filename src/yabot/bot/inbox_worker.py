@@ -1,11 +1,12 @@
 """UpdateProcessor: runs the inbox's pending updates through the dispatcher, once each.
 
-While an update is handled its replies are captured (`bot/outgoing.py`); the done mark,
-its events, its replies (queue rows) and the activity bookkeeping then commit together,
-many updates per commit (leader/follower: a commit starts at once when none is running,
-and updates done meanwhile share the next). With `sender` set, the replies are committed
-already leased to it and handed over after the commit (no claim write); `on_commit` wakes
-it for the rest.
+While an update is handled its replies are captured (`bot/outgoing.py`) and it runs in a
+unit of work (`storage/sql/unit_of_work.py`). If the handler wrote (registration, a choice,
+a purchase), its done mark, events, replies and activity bookkeeping join that transaction
+and commit with its writes, once. If it wrote nothing, they commit with other such updates
+(leader/follower: a commit starts at once when none is running, and updates done meanwhile
+share the next). With `sender` set, the replies are committed already leased to it and
+handed over after the commit (no claim write); `on_commit` wakes it for the rest.
 
 A `pre_checkout_query` skips the line: it has its own queue and worker (Telegram cancels
 the payment unless it is answered within 10 s, whatever backlog the other queues hold).
@@ -31,7 +32,6 @@ from yabot.logs import get_logger
 from yabot.services.messaging.sender import Sender
 from yabot.services.messaging.update_commit import Committed, UpdateEffects
 from yabot.services.messaging.update_inbox import UpdateRecords
-from yabot.storage.sql.unit_of_work import opened
 
 log = get_logger(__name__)
 PRIORITY_KEY = '"pre_checkout_query":'  # as a JSON key (inside a string it is escaped)
@@ -149,7 +149,7 @@ class UpdateProcessor:
         mark, replies and bookkeeping commit here, in one transaction (not None)."""
         uow = self.inbox.bus.db.unit_of_work()
         try:
-            with opened(uow):
+            with uow.current():
                 update = Update.model_validate(orjson.loads(row.payload),
                                                context={"bot": self.bot})
                 await self.dp.feed_update(self.bot, update, inbox_attempt=attempt,

@@ -41,6 +41,12 @@ class UnitOfWork:
         self._after: list[Callable[[], None]] = []
         self._names = itertools.count(1)
 
+    @contextmanager
+    def current(self) -> Iterator[UnitOfWork]:
+        """This task's unit of work for the block (`opened`)."""
+        with opened(self):
+            yield self
+
     @property
     def begun(self) -> bool:
         return self.conn is not None
