@@ -137,6 +137,12 @@ async def test_bulk_writes_what_the_row_by_row_path_writes(
             ("subscription_updated", "904"), ("user_registered", "905"),
             ("user_registered", "906"), ("besitos_awarded", "906"),
             ("subscription_updated", "906")]
+        async with bulk_stack.stores.sql.read() as conn:  # one correlation id per run
+            ids = {json.loads(d)["correlation_id"] for d in (await conn.execute(
+                sa.select(outbox.c.data).where(outbox.c.id > 4))).scalars()}
+            ids |= set((await conn.execute(sa.select(besitos_ledger.c.correlation_id).where(
+                besitos_ledger.c.idempotency_key.like("legacy-import:%")))).scalars())
+        assert len(ids) == 1
         ctx = await bulk_domain.users.get_user_context("902")  # existing: profile untouched
         assert (ctx.profile.first_name, ctx.besitos) == ("Luis", 15)
         assert ctx.profile.registration_date == datetime(2022, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -44,16 +44,16 @@ class BulkImport:
         if not items:
             return  # a re-run: nothing to read or write
         now = utcnow()
-        events: Events = {i.row.user_id: [] for i in items}
+        events: Events = {i.user_id: [] for i in items}
         dated = await self._register(tx, items, events)
         await self.store.set_registration_dates(tx, {
-            i.row.user_id: i.row.registration_date for i in items
+            i.user_id: i.row.registration_date for i in items
             if i.backdate and i.row.registration_date is not None
-            and i.row.user_id not in dated})
-        await self._require(tx, [i.row.user_id for i in items if i.opening or i.plan])
+            and i.user_id not in dated})
+        await self._require(tx, [i.user_id for i in items if i.opening or i.plan])
         await self._openings(tx, [i for i in items if i.opening > 0], events, now)
         await self._plans(tx, [i for i in items if i.plan], events, now)
-        ordered = [e for i in items for e in events[i.row.user_id]]
+        ordered = [e for i in items for e in events[i.user_id]]
         if ordered:
             await tx.publish(*ordered)
 
@@ -61,22 +61,23 @@ class BulkImport:
         """Profile, document and `user_registered` of the chunk's new users (a profile that
         appeared since the plan is left alone, as `create_user` leaves it); returns the
         users inserted with their legacy registration date (no back-dating needed)."""
-        wanted = [i.row for i in items if i.create]
+        wanted = [i for i in items if i.create]
         if self.shared is None or not wanted:
             return set()
-        existing = await self.store.existing_profiles(tx, [r.user_id for r in wanted])
-        new = [r for r in wanted if r.user_id not in existing]
+        existing = await self.store.existing_profiles(tx, [i.user_id for i in wanted])
+        new = [i for i in wanted if i.user_id not in existing]
         if not new:
             return set()
         profiles = []
-        for r in new:
-            tg = r.telegram_user()
-            profiles.append({"user_id": r.user_id, "telegram_user_id": tg.id,
-                             "registration_date": r.registration_date, **profile_values(tg)})
-            events[r.user_id].append(registered_event(tg))
+        for i in new:
+            tg = i.row.telegram_user()
+            profiles.append({"user_id": i.user_id, "telegram_user_id": tg.id,
+                             "registration_date": i.row.registration_date,
+                             **profile_values(tg)})
+            events[i.user_id].append(registered_event(tg))
         await self.store.insert_profiles(tx, profiles)
-        await self.shared.create_users(tx, [r.user_id for r in new])
-        return {r.user_id for r in new if r.registration_date is not None}
+        await self.shared.create_users(tx, [i.user_id for i in new])
+        return {i.user_id for i in new if i.row.registration_date is not None}
 
     async def _require(self, tx: Publisher, user_ids: list[str]) -> None:
         """NotFoundError("user") for the first user without a profile (as `award` and
@@ -94,7 +95,7 @@ class BulkImport:
         whose key was used since the plan is a replay (nothing written) or a conflict."""
         if not items:
             return
-        wanted = [(i.row.user_id, i.opening, opening_key(i.row.user_id)) for i in items]
+        wanted = [(i.user_id, i.opening, opening_key(i.user_id)) for i in items]
         seen = await self.store.entries_by_key(tx, [key for _, _, key in wanted])
         awards = []
         for user, amount, key in wanted:
@@ -121,12 +122,12 @@ class BulkImport:
             end = item.row.plan_end_date
             if end is not None and end <= now:
                 raise ValueError(f"end_date {end.isoformat()} is not in the future")
-        current = await self.store.current_plans(tx, [i.row.user_id for i in items])
+        current = await self.store.current_plans(tx, [i.user_id for i in items])
         await self.store.start_plans(
-            tx, [(i.row.user_id, i.row.plan_type, i.row.plan_end_date) for i in items],
+            tx, [(i.user_id, i.row.plan_type, i.row.plan_end_date) for i in items],
             deactivate=[sid for sid, status in current.values() if status == "active"],
             now=now)
         for item in items:
-            events[item.row.user_id].append(SubscriptionUpdated(
-                user_id=item.row.user_id, payload=SubscriptionUpdatedPayload(
+            events[item.user_id].append(SubscriptionUpdated(
+                user_id=item.user_id, payload=SubscriptionUpdatedPayload(
                     status="active", plan_type=item.row.plan_type)))

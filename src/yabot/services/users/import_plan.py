@@ -24,6 +24,7 @@ class RowPlan:
     opening: int  # besitos to award now (0: none, or awarded before)
     plan: bool  # set the paid plan
     backdate: bool  # set registration_date on the profile
+    user_id: str  # row.user_id, computed once
 
 
 @dataclass

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from yabot.domain.clock import utcnow
+from yabot.domain.context import correlation, current_correlation_id
 from yabot.events.handler_context import Publisher
 from yabot.faults import checkpoint
 from yabot.services.subscriptions.service import SubscriptionService
@@ -93,7 +94,7 @@ class UserImporter:
                     plan=paid and not ended
                     and plans.get(uid) != (user.plan_type, user.plan_end_date),
                     backdate=user.registration_date is not None
-                    and profiles.get(uid) != user.registration_date))
+                    and profiles.get(uid) != user.registration_date, user_id=uid))
             if progress is not None:
                 progress(len(chunk))
         if problems:
@@ -102,26 +103,30 @@ class UserImporter:
 
     async def apply(self, plan: ImportPlan, progress: Progress | None = None) -> None:
         """Write the plan, one transaction per chunk of rows (each commits whole or not at
-        all: a failure leaves the chunks before it written, and a re-run does the rest)."""
+        all: a failure leaves the chunks before it written, and a re-run does the rest).
+        The events and ledger entries of one run share one correlation id."""
+        with correlation(current_correlation_id()):
+            for number, start in enumerate(range(0, len(plan.rows), self.chunk)):
+                await self._apply_chunk(number, plan.rows[start:start + self.chunk])
+                if progress is not None:
+                    progress(min(self.chunk, len(plan.rows) - start))
+
+    async def _apply_chunk(self, number: int, chunk: list[RowPlan]) -> None:
         users = self.domain.users
-        for number, start in enumerate(range(0, len(plan.rows), self.chunk)):
-            chunk = plan.rows[start:start + self.chunk]
-            if not users.atomic:  # separate stores: each registration is a saga of its own
+        if not users.atomic:  # separate stores: each registration is a saga of its own
+            for item in chunk:
+                if item.create:
+                    await users.create_user(item.row.telegram_user())
+        async with users.bus.transaction() as tx:
+            if self.bulk is not None:
+                await self.bulk.write(tx, chunk)
+            else:
                 for item in chunk:
-                    if item.create:
-                        await users.create_user(item.row.telegram_user())
-            async with users.bus.transaction() as tx:
-                if self.bulk is not None:
-                    await self.bulk.write(tx, chunk)
-                else:
-                    for item in chunk:
-                        await self._apply_row(tx, item, create=users.atomic and item.create)
-                checkpoint(f"users_import.chunk.{number}")  # fault injection (tests)
-            if progress is not None:
-                progress(len(chunk))
+                    await self._apply_row(tx, item, create=users.atomic and item.create)
+            checkpoint(f"users_import.chunk.{number}")  # fault injection (tests)
 
     async def _apply_row(self, tx: Publisher, item: RowPlan, *, create: bool) -> None:
-        user, uid = item.row, item.row.user_id
+        user, uid = item.row, item.user_id
         if create:
             await self.domain.users.create_user(user.telegram_user(), tx=tx)
         if item.backdate:
