@@ -19,7 +19,7 @@ from tests.integration.services.test_user_import import _count, _yabot, domain_f
 from yabot.domain.views import TelegramUser
 from yabot.faults import CRASH_ENV, FAIL_ENV, InjectedFailure
 from yabot.services.container import DomainServices, user_importer
-from yabot.services.users.importer import UserImporter
+from yabot.services.users.importer import BULK_CHUNK, UserImporter
 from yabot.services.users.legacy_rows import read_legacy_file
 from yabot.storage.sql.tables import (
     besitos_ledger,
@@ -189,30 +189,31 @@ async def test_a_failed_chunk_keeps_the_chunks_before_and_a_rerun_finishes(
 
 
 def test_a_killed_import_is_finished_by_a_rerun(tmp_path: Path) -> None:
-    """SIGKILL inside the 2nd chunk's transaction (CLI, 2,000 rows a chunk): the first chunk
-    stays, the second is gone whole; the re-run writes the rest, nothing twice."""
-    db = tmp_path / "yabot.db"
+    """SIGKILL inside the 2nd chunk's transaction (the CLI, BULK_CHUNK rows a chunk): the
+    first chunk stays, the second is gone whole; the re-run writes the rest, nothing twice."""
+    db, first, total = tmp_path / "yabot.db", BULK_CHUNK, BULK_CHUNK + 2000
     assert _yabot(db, "migrate").returncode == 0
     path = export(tmp_path, [{"telegram_user_id": 10_000 + i, "besitos": 1 + i % 3 * 7}
                              | ({"plan_type": "premium"} if i % 10 == 0 else {})
-                             for i in range(4500)])
+                             for i in range(total)])
     killed = _yabot(db, "users", "import", str(path),
                     extra_env={CRASH_ENV: "users_import.chunk.1"})
     assert killed.returncode == -9, killed.stderr
-    assert _count(db, "SELECT count(*) FROM user_profiles") == 2000
-    assert _count(db, f"SELECT count(*) FROM outbox WHERE {IMPORTED}") == 2000 * 2 + 200
+    assert _count(db, "SELECT count(*) FROM user_profiles") == first
+    assert _count(db, f"SELECT count(*) FROM outbox WHERE {IMPORTED}") == first * 21 // 10
 
     done = _yabot(db, "users", "import", str(path))
     assert done.returncode == 0, done.stderr
-    assert "users_to_create=2500, users_existing=2000" in done.stdout
+    assert f"users_to_create={total - first}, users_existing={first}" in done.stdout
     for sql, expected in (
-            ("SELECT count(*) FROM user_profiles", 4500),
-            ("SELECT count(*) FROM doc_users", 4500),
-            ("SELECT count(*) FROM besitos_ledger", 4500),
-            ("SELECT count(*) FROM subscriptions WHERE status = 'active'", 450),
-            (f"SELECT count(DISTINCT event_id) FROM event_log WHERE {IMPORTED}", 4500 * 2 + 450),
-            (f"SELECT count(*) FROM outbox WHERE {IMPORTED}", 4500 * 2 + 450),
-            ("SELECT count(*) FROM event_log WHERE event_type = 'user_registered'", 4500),
+            ("SELECT count(*) FROM user_profiles", total),
+            ("SELECT count(*) FROM doc_users", total),
+            ("SELECT count(*) FROM besitos_ledger", total),
+            ("SELECT count(*) FROM subscriptions WHERE status = 'active'", total // 10),
+            (f"SELECT count(DISTINCT event_id) FROM event_log WHERE {IMPORTED}",
+             total * 21 // 10),
+            (f"SELECT count(*) FROM outbox WHERE {IMPORTED}", total * 21 // 10),
+            ("SELECT count(*) FROM event_log WHERE event_type = 'user_registered'", total),
             ("SELECT max(last_sequence) FROM event_sequences", 1),
-            ("SELECT sum(balance) FROM wallets", sum(1 + i % 3 * 7 for i in range(4500)))):
+            ("SELECT sum(balance) FROM wallets", sum(1 + i % 3 * 7 for i in range(total)))):
         assert _count(db, sql) == expected, sql

@@ -41,7 +41,9 @@ from yabot.services.users.ports import LegacyImportStore
 from yabot.services.users.service import UserService
 from yabot.services.wallet.service import BesitosService
 
-BULK_CHUNK = 2000  # rows per transaction (and per read of the plan) in bulk
+# rows per transaction in bulk (and per read of the plan): fewer, bigger commits are faster
+# (5,000 vs 2,000: ~12 % at 100,000 rows), but the chunk holds SQLite's writer (~1 s)
+BULK_CHUNK = 5000
 ROW_CHUNK = 200  # rows per transaction row by row
 __all__ = ["ImportPlan", "RowPlan", "UserImporter", "opening_key"]
 
