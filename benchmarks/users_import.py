@@ -19,6 +19,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+SRC = Path(__file__).resolve().parents[1] / "src"
+
 
 def write_export(path: Path, rows: int) -> None:
     end = (datetime.now(UTC) + timedelta(days=60)).isoformat()
@@ -52,7 +54,10 @@ def main(rows: int) -> None:
         write_export(export, rows)
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("REDIS_", "DATABASE_URL", "MONGODB_", "BOT_"))}
-        env |= {"SQLITE_DATABASE_PATH": str(tmp / "yabot.db"), "LOG_LEVEL": "WARNING"}
+        env |= {"SQLITE_DATABASE_PATH": str(tmp / "yabot.db"), "LOG_LEVEL": "WARNING",
+                # this checkout's code, whichever one the interpreter has installed
+                "PYTHONPATH": os.pathsep.join([str(SRC), *filter(None, [
+                    os.environ.get("PYTHONPATH")])])}
         subprocess.run([sys.executable, "-m", "yabot", "migrate"], env=env, cwd=tmp,
                        capture_output=True, check=True)
         load = os.getloadavg()

@@ -57,7 +57,7 @@ def _bar(total: int) -> Iterator[Progress]:
 
 async def users_command(settings: Settings, args: argparse.Namespace) -> int:
     from yabot.core import build_core, open_stores, stop_core
-    from yabot.services.users.importer import UserImporter
+    from yabot.services.container import user_importer
 
     started = time.monotonic()
     try:
@@ -67,7 +67,7 @@ async def users_command(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     core = build_core(settings, await open_stores(settings))
     try:
-        importer = UserImporter(core.domain)
+        importer = user_importer(core.domain, core.stores)
         with _bar(len(rows)) as bar:
             task = bar.add_task("checking", total=len(rows))
             plan = await importer.plan(rows, lambda n: bar.advance(task, n))

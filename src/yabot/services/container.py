@@ -29,6 +29,7 @@ from yabot.services.payments.channel import ChannelService
 from yabot.services.payments.service import PaymentsService
 from yabot.services.subscriptions.service import SubscriptionService
 from yabot.services.users.activity import ActivitySubscriber
+from yabot.services.users.importer import UserImporter
 from yabot.services.users.sagas import UserSagas
 from yabot.services.users.service import UserService
 from yabot.services.wallet.holds import HoldService
@@ -53,6 +54,7 @@ from yabot.storage.sql.repositories.payments import SqlPaymentsRepository
 from yabot.storage.sql.repositories.shared_documents import SharedDocumentWrites
 from yabot.storage.sql.repositories.subscriptions import SubscriptionRepository
 from yabot.storage.sql.repositories.updates import UpdateRepository
+from yabot.storage.sql.repositories.user_import import LegacyImportRepository
 from yabot.storage.sql.repositories.users import UserRepository
 from yabot.storage.sql.repositories.wallet import LedgerRepository
 from yabot.storage.sql.repositories.workflows import (
@@ -121,6 +123,14 @@ def user_service(stores: DatabaseManager, bus: EventBus,
                        sagas=sagas, bus=bus,
                        subscriptions=subscriptions or subscription_service(stores, bus),
                        metrics=metrics)
+
+
+def user_importer(domain: DomainServices, stores: DatabaseManager, *,
+                  chunk: int | None = None) -> UserImporter:
+    """`yabot users import`: in bulk on SQLite (its one writer makes the bulk statements'
+    read-then-write safe), row by row through the services on PostgreSQL."""
+    bulk = LegacyImportRepository(stores.sql) if stores.sql.is_sqlite else None
+    return UserImporter(domain, bulk, chunk=chunk)
 
 
 def coordinator_service(stores: DatabaseManager, bus: EventBus, *, besitos: BesitosService,

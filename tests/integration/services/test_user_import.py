@@ -17,8 +17,8 @@ from pydantic import SecretStr
 
 from tests.integration.services.conftest import Stack
 from yabot.domain.views import TelegramUser
-from yabot.services.container import DomainServices, build_services
-from yabot.services.users.importer import UserImporter, opening_key
+from yabot.services.container import DomainServices, build_services, user_importer
+from yabot.services.users.importer import opening_key
 from yabot.services.users.legacy_rows import LegacyFileError, read_legacy_file
 from yabot.settings import (
     JwtSettings,
@@ -50,7 +50,7 @@ def export(tmp_path: Path, rows: list[dict[str, object]], name: str = "users.jso
 
 async def test_import_then_rerun_changes_nothing(stack: Stack, tmp_path: Path) -> None:
     domain = domain_for(stack)
-    importer = UserImporter(domain)
+    importer = user_importer(domain, stack.stores)
     await domain.users.create_user(TelegramUser(id=902, first_name="Luis"))  # via the bot
     rows = read_legacy_file(export(tmp_path, ROWS))
 
@@ -83,7 +83,7 @@ async def test_import_then_rerun_changes_nothing(stack: Stack, tmp_path: Path) -
 
 
 async def test_a_changed_opening_balance_is_a_conflict(stack: Stack, tmp_path: Path) -> None:
-    importer = UserImporter(domain_for(stack))
+    importer = user_importer(domain_for(stack), stack.stores)
     await importer.apply(await importer.plan(read_legacy_file(export(tmp_path, ROWS[:1]))))
     changed = [ROWS[1], dict(ROWS[0], besitos=30)]
 
@@ -98,10 +98,12 @@ async def test_a_changed_opening_balance_is_a_conflict(stack: Stack, tmp_path: P
     assert users == ["901"]  # 902 was not imported either
 
 
-def _yabot(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _yabot(db: Path, *args: str,
+           extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("REDIS_", "DATABASE_URL", "MONGODB_", "BOT_"))}
     env["SQLITE_DATABASE_PATH"] = str(db)
+    env |= extra_env or {}
     return subprocess.run([sys.executable, "-m", "yabot", *args], capture_output=True,
                           text=True, timeout=120, env=env, cwd=db.parent)
 

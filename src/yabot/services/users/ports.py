@@ -1,7 +1,8 @@
 """What users need from storage: profile rows (`storage/sql/repositories/users.py`) and, on
 the embedded default, the user document written in the same transaction
 (`storage/sql/repositories/shared_documents.py`); with separate stores, saga state
-(`storage/sql/repositories/workflows.py`)."""
+(`storage/sql/repositories/workflows.py`); the legacy import's bulk writes
+(`storage/sql/repositories/user_import.py`)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,42 @@ class SharedDocuments(Protocol):
     async def create_user(self, tx: Publisher, user: UserDocument, *,
                           replace: bool = False) -> None: ...
 
+    async def create_users(self, tx: Publisher, user_ids: Sequence[str]) -> None:
+        """New users' documents (`UserDocument` defaults), in one statement; an existing
+        one is overwritten, as `create_user(..., replace=True)` does."""
+        ...
+
     async def delete_user(self, tx: Publisher, user_id: str) -> bool: ...
+
+
+class LegacyImportStore(Protocol):
+    """The legacy import's bulk writes, a chunk of users per statement, in `tx`
+    (`storage/sql/repositories/user_import.py`; SQLite only: it reads, then writes what it
+    read, under SQLite's one write lock)."""
+
+    async def existing_profiles(self, tx: Publisher, user_ids: Sequence[str]) -> set[str]: ...
+
+    async def insert_profiles(self, tx: Publisher,
+                              rows: Sequence[Mapping[str, Any]]) -> None: ...
+
+    async def set_registration_dates(self, tx: Publisher,
+                                     dates: Mapping[str, datetime]) -> None: ...
+
+    async def entries_by_key(self, tx: Publisher,
+                             keys: Sequence[str]) -> dict[str, tuple[str, int]]: ...
+
+    async def award(self, tx: Publisher, awards: Sequence[tuple[str, int, str]], *,
+                    reason: str, now: datetime) -> dict[str, int]: ...
+
+    async def next_sequences(self, tx: Publisher,
+                             user_ids: Sequence[str]) -> dict[str, int]: ...
+
+    async def current_plans(self, tx: Publisher,
+                            user_ids: Sequence[str]) -> dict[str, tuple[int, str]]: ...
+
+    async def start_plans(self, tx: Publisher,
+                          plans: Sequence[tuple[str, str, datetime | None]], *,
+                          deactivate: Sequence[int], now: datetime) -> None: ...
 
 
 class SagaStore(Protocol):

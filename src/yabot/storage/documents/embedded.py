@@ -6,7 +6,7 @@ Each update is one `json_set` statement, so nested and partial updates are atomi
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -111,6 +111,17 @@ class EmbeddedUsers(UserRepository):
             await execute(conn, sql["upsert" if replace else "insert"], values)
         except IntegrityError as exc:
             raise ConflictError(f"user {user.user_id!r} already exists") from exc
+
+    @staticmethod
+    async def create_many_in(conn: AsyncConnection, user_ids: Sequence[str]) -> None:
+        """`create_in(UserDocument(user_id=...), replace=True)` for many new users, in one
+        statement: the default document is built and dumped once (one creation time)."""
+        if not user_ids:
+            return
+        new = UserDocument(user_id="").model_dump(mode="json")
+        await conn.execute(statements("users")["upsert"], [
+            {"key": u, "body": json.dumps({**new, "user_id": u}, separators=(",", ":"))}
+            for u in user_ids])
 
     @staticmethod
     async def delete_in(conn: AsyncConnection, user_id: str) -> bool:

@@ -9,7 +9,7 @@ The container builds this only when `EmbeddedDocumentStore.shares()` the relatio
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,6 +41,10 @@ class SharedDocumentWrites:
     async def create_user(self, tx: Transaction, user: UserDocument, *,
                           replace: bool = False) -> None:
         await EmbeddedUsers.create_in(tx.conn, user, replace=replace)
+
+    async def create_users(self, tx: Transaction, user_ids: Sequence[str]) -> None:
+        """New users' documents in one statement (an existing one is overwritten)."""
+        await EmbeddedUsers.create_many_in(tx.conn, user_ids)
 
     async def delete_user(self, tx: Transaction, user_id: str) -> bool:
         return await EmbeddedUsers.delete_in(tx.conn, user_id)
