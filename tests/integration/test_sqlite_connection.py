@@ -8,6 +8,7 @@ import asyncio
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yabot.storage.sql.database import Database, execute
 from yabot.storage.sql.sqlite_connection import DirectConnection
@@ -92,4 +93,39 @@ async def test_readers_do_not_see_an_open_transaction(db: Database) -> None:
 async def test_an_empty_transaction_costs_nothing_and_commits_nothing(db: Database) -> None:
     async with db.write() as conn:
         assert not conn.in_transaction()
+    assert await _users(db) == []
+
+
+async def test_inline_runs_async_repository_code_in_one_hop(db: Database) -> None:
+    hops: list[str] = []
+    async with db.write() as conn:
+        assert isinstance(conn, DirectConnection)
+        real = conn._writer.on_connection
+
+        async def counted(*args: object) -> object:
+            hops.append("hop")
+            return await real(*args)  # type: ignore[arg-type]
+
+        conn._writer.on_connection = counted  # type: ignore[method-assign]
+        try:
+            async def work(inner: AsyncConnection) -> list[str]:
+                await inner.execute(user_profiles.insert(), [_row("u1", 1), _row("u2", 2)])
+                await execute(inner, user_profiles.insert().values(_row("u3", 3)))
+                return (await inner.execute(_USERS)).scalars().all()  # its own writes
+            assert await conn.inline(work) == ["u1", "u2", "u3"]
+        finally:
+            del conn._writer.on_connection
+    assert hops == ["hop"]  # three statements, one crossing
+    assert await _users(db) == ["u1", "u2", "u3"]
+
+
+async def test_inline_work_that_awaits_anything_else_is_refused_and_rolled_back(
+        db: Database) -> None:
+    async def work(inner: AsyncConnection) -> None:
+        await inner.execute(user_profiles.insert().values(_row("u1", 1)))
+        await asyncio.sleep(0)  # would suspend: not on the writer thread
+
+    with pytest.raises(RuntimeError, match="awaited something other"):
+        async with db.write() as conn:
+            await conn.inline(work)  # type: ignore[attr-defined]
     assert await _users(db) == []

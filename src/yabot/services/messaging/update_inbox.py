@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from yabot.domain.views import InboxRow
 from yabot.events.handler_context import Publisher
 from yabot.services.messaging.ports import MessageStore, UpdateStore
@@ -15,6 +17,7 @@ from yabot.services.messaging.update_commit import (
     UpdateEffects,
     commit_updates,
 )
+from yabot.storage.sql.sqlite_connection import run_inline
 
 
 class UpdateRecords:
@@ -23,8 +26,16 @@ class UpdateRecords:
 
     async def commit(self, tx: Publisher, batch: list[UpdateEffects], *, done: bool = True,
                      claim: ReplyClaim | None = None) -> Committed:
-        """Write what handling `batch` left (see `update_commit.commit_updates`) in `tx`."""
-        return await commit_updates(self.messages, tx, batch, done=done, claim=claim)
+        """Write what handling `batch` left (see `update_commit.commit_updates`) in `tx`;
+        on SQLite in one hop to the writer thread, however many statements it takes."""
+        async def work(conn: AsyncConnection) -> Committed:
+            inner = Publisher(conn=conn, after_commit=tx.after_commit)
+            committed = await commit_updates(self.messages, inner, batch, done=done,
+                                             claim=claim)
+            tx.published = tx.published or inner.published
+            return committed
+
+        return await run_inline(tx.conn, work)
 
     async def record(self, tx: Publisher, rows: list[tuple[int, str]]) -> set[int]:
         """Record raw (update_id, JSON) in `tx`; returns the update_ids that were new."""

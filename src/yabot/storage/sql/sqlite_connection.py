@@ -11,12 +11,14 @@ with the first statement and ends with one hop for COMMIT or ROLLBACK.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+import contextvars
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.base import Executable
 
 from yabot.storage.sql.sqlite_direct import SqliteWriter
@@ -84,11 +86,21 @@ class DirectConnection:
                       ) -> BufferedResult:
         """Run one statement in this transaction (a list of parameter sets: executemany)."""
         self._used = True
-        if isinstance(parameters, Mapping):
-            parameters = dict(parameters)
-        elif parameters is not None:
-            parameters = [dict(p) for p in parameters]
-        return await self._writer.on_connection(_run, statement, parameters)
+        return await self._writer.on_connection(_run, statement, _plain(parameters))
+
+    async def inline(self, work: Callable[[AsyncConnection], Coroutine[Any, Any, T]]) -> T:
+        """Run async repository code over this transaction in ONE hop: on the writer thread
+        its statements execute at once, so it completes without suspending. `work` must
+        await nothing but this connection (RuntimeError otherwise, before any harm: the
+        statements it ran stay in the transaction, which the caller then rolls back)."""
+        self._used = True
+        context = contextvars.copy_context()  # the task's (correlation id, …), not the thread's
+
+        def call(sync: sa.Connection) -> T:
+            here = cast(AsyncConnection, _Inline(self._writer, sync))
+            return context.run(_complete, work(here))
+
+        return await self._writer.on_connection(_in_transaction, call)
 
     async def run_sync(self, fn: Callable[[sa.Connection], T]) -> T:
         """`fn` with the synchronous connection, in this transaction (e.g. migrations)."""
@@ -104,3 +116,44 @@ class DirectConnection:
         transaction's statement (one thread, in order), even if the caller is cancelled."""
         if self._used:
             self._writer.submit(_end, False)
+
+
+class _Inline(DirectConnection):
+    """A `DirectConnection` already on the writer thread: statements run without a hop."""
+
+    def __init__(self, writer: SqliteWriter, sync: sa.Connection) -> None:
+        super().__init__(writer)
+        self._sync, self._used = sync, True
+
+    async def execute(self, statement: Executable,
+                      parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+                      ) -> BufferedResult:
+        return _run(self._sync, statement, _plain(parameters))
+
+    async def run_sync(self, fn: Callable[[sa.Connection], T]) -> T:
+        return fn(self._sync)
+
+
+def _plain(parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None) -> Any:
+    if isinstance(parameters, Mapping):
+        return dict(parameters)
+    return None if parameters is None else [dict(p) for p in parameters]
+
+
+def _complete(coro: Coroutine[Any, Any, T]) -> T:
+    """Drive a coroutine that never suspends to its result."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return cast(T, done.value)
+    coro.close()
+    raise RuntimeError("inline work awaited something other than its connection")
+
+
+async def run_inline(conn: AsyncConnection,
+                     work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    """`work(conn)`: in one hop on SQLite's writer thread (`DirectConnection.inline`),
+    as it is elsewhere."""
+    if isinstance(conn, DirectConnection):
+        return await conn.inline(cast(Callable[[AsyncConnection], Coroutine[Any, Any, T]], work))
+    return await work(conn)
