@@ -73,12 +73,13 @@ async def send_vip(message: Message, services: DomainServices, user_id: str, lan
                              if sub.end_date else t("vip_open", lang))
         await send_invite(bot, services, user_id, lang)
         return "vip_active"
-    offer = await services.payments.create_offer(user_id)
+    offer = services.payments.draft_offer(user_id)  # Telegram first: no write held open
     link = await bot.create_invoice_link(
         title=t("invoice_title", lang), description=t("invoice_description", lang),
         payload=offer.payload, currency=CURRENCY,
         prices=[LabeledPrice(label=t("invoice_title", lang), amount=offer.amount)],
         subscription_period=SUBSCRIPTION_PERIOD)
+    await services.payments.save_offer(offer)  # committed with the reply that carries it
     channel = t("vip_offer_channel", lang) if services.channel.enabled else ""
     await message.answer(
         t("vip_offer", lang, price=offer.amount, plan=sub.plan_type, status=sub.status,

@@ -81,12 +81,20 @@ class PaymentsService:
 
     async def create_offer(self, user_id: str) -> Offer:
         """A fresh server-side offer for this user (its id is the unguessable payload)."""
-        now = utcnow()
-        offer = Offer(offer_id=secrets.token_urlsafe(18), user_id=user_id, plan_type="vip",
-                      amount=self.price, currency=CURRENCY, created_at=now,
-                      expires_at=now + OFFER_TTL)
-        await self.store.add_offer(offer)
+        offer = self.draft_offer(user_id)
+        await self.save_offer(offer)
         return offer
+
+    def draft_offer(self, user_id: str) -> Offer:
+        """An offer not stored yet: ask Telegram for its invoice link, then `save_offer`
+        (the bot's update then holds no write transaction during that call)."""
+        now = utcnow()
+        return Offer(offer_id=secrets.token_urlsafe(18), user_id=user_id, plan_type="vip",
+                     amount=self.price, currency=CURRENCY, created_at=now,
+                     expires_at=now + OFFER_TTL)
+
+    async def save_offer(self, offer: Offer) -> None:
+        await self.store.add_offer(offer)
 
     async def check_pre_checkout(self, user_id: str, payload: str, currency: str,
                                  amount: int) -> str | None:
