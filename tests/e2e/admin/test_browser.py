@@ -24,7 +24,9 @@ from tests.e2e.admin.conftest import HOSTILE, OPERATOR, PASSWORD, Site
 
 
 def wait(driver: Any, condition: Any, timeout: float = 20) -> Any:
-    return WebDriverWait(driver, timeout).until(condition)
+    """Until `condition` holds; an element admin.js replaced meanwhile is looked up again."""
+    return WebDriverWait(driver, timeout,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def replaced(element: Any) -> Any:
