@@ -5,7 +5,7 @@ see them, a caught error undoes only its own block, and nothing outside joins it
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 import sqlalchemy as sa
@@ -35,7 +35,7 @@ async def insert(db: Database, i: int) -> None:
         await conn.execute(probe.insert().values(id=i, v=f"w{i}"))
 
 
-def insert_sync(i: int) -> object:
+def insert_sync(i: int) -> Callable[[Session], None]:
     def fn(session: Session) -> None:
         session.execute(probe.insert().values(id=i, v=f"t{i}"))
     return fn
@@ -56,7 +56,7 @@ async def test_blocks_commit_together_and_reads_inside_see_them(db: Database) ->
     with opened(uow):
         assert not uow.begun and await ids(db) == []
         await insert(db, 1)
-        await db.transaction(insert_sync(2))  # type: ignore[arg-type]
+        await db.transaction(insert_sync(2))
         await insert(db, 3)
         uow.on_commit(lambda: done.append("committed"))
         assert await ids(db) == [1, 2, 3]  # read-your-writes
@@ -89,7 +89,7 @@ async def test_a_caught_error_undoes_only_its_own_block(db: Database) -> None:
                 await conn.execute(probe.insert().values(id=2, v="x"))
                 raise RuntimeError("caught by the caller")
         with pytest.raises(sa.exc.IntegrityError):
-            await db.transaction(insert_sync(1))  # type: ignore[arg-type]  # duplicate key
+            await db.transaction(insert_sync(1))  # duplicate key
         await insert(db, 3)
         await uow.commit()
     assert await ids(db) == [1, 3]

@@ -177,10 +177,14 @@ class UpdateProcessor:
         if tx.published:
             self.inbox.bus.notify()
         tx.committed()
+        self._hand_over(committed)
+        self._queued.discard(row.update_id)
+
+    def _hand_over(self, committed: Committed) -> None:
+        """After a commit: leased replies to the sender, and a wake for the queued rest."""
         if committed.claimed and self.sender is not None:
             self.sender.adopt(committed.claimed)
         self._committed(committed.queued > 0)
-        self._queued.discard(row.update_id)
 
     async def _failed(self, row: InboxRow, attempt: int, exc: Exception,
                       failed: UpdateEffects) -> None:
@@ -225,9 +229,7 @@ class UpdateProcessor:
                     claim = None if self.sender is None else self.sender.reply_claim()
                     async with self.inbox.bus.transaction() as tx:
                         committed = await self.records.commit(tx, batch, claim=claim)
-                    if committed.claimed and self.sender is not None:
-                        self.sender.adopt(committed.claimed)
-                    self._committed(committed.queued > 0)
+                    self._hand_over(committed)
                     break
                 except Exception as exc:  # left pending: processed again at the next start
                     log.error("could not mark updates processed", count=len(ids),

@@ -78,6 +78,10 @@ class UnitOfWork:
     async def rollback(self) -> None:
         self.closed = True
         self._after.clear()
+        await self._discard()
+
+    async def _discard(self) -> None:
+        """Roll back what was written; the unit stays open (a failed first block)."""
         stack, self._stack, self.conn = self._stack, None, None
         if stack is not None:
             await stack.__aexit__(RolledBack, RolledBack(), None)
@@ -91,8 +95,7 @@ class UnitOfWork:
             try:
                 yield conn
             except BaseException:
-                await self.rollback()  # only this block had written
-                self.closed = False
+                await self._discard()  # only this block had written
                 raise
             return
         conn, name = self.conn, f"uow_{next(self._names)}"
@@ -120,8 +123,7 @@ class UnitOfWork:
             return await conn.run_sync(nested)
         except BaseException:
             if first:
-                await self.rollback()
-                self.closed = False
+                await self._discard()
             raise
 
 
